@@ -1,0 +1,11 @@
+// gramtape autodiff: the reverse-mode tape, the GEMM wrapper and every op. Include this one header.
+#pragma once
+
+#include "autodiff/gemm.hpp"
+#include "autodiff/ops_activation.hpp"
+#include "autodiff/ops_elementwise.hpp"
+#include "autodiff/ops_linalg.hpp"
+#include "autodiff/ops_loss.hpp"
+#include "autodiff/ops_reduce.hpp"
+#include "autodiff/tape.hpp"
+#include "autodiff/tensor.hpp"

@@ -1,0 +1,69 @@
+// Only this file talks to CBLAS, so the CBLAS declarations never meet xtensor-blas's.
+#include "autodiff/gemm.hpp"
+
+#include <cblas.h>
+
+#include <string>
+
+namespace gt {
+
+template <>
+void gemm_raw<float>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                     std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
+    if (m == 0 || n == 0) return;
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m,
+                (blasint)n, (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+}
+
+template <>
+void gemm_raw<double>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
+                      std::size_t lda, const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
+    if (m == 0 || n == 0) return;
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m,
+                (blasint)n, (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+}
+
+template <class T>
+void gemm(const Tensor<T>& a, bool ta, const Tensor<T>& b, bool tb, Tensor<T>& c, T alpha, T beta, const char* op) {
+    if (a.dimension() != 2 || b.dimension() != 2)
+        throw ShapeError(std::string(op) + ": expected 2-D operands, got " + shape_str(shape_of(a)) + " and " +
+                         shape_str(shape_of(b)));
+    const std::size_t m = ta ? a.shape()[1] : a.shape()[0];
+    const std::size_t ka = ta ? a.shape()[0] : a.shape()[1];
+    const std::size_t kb = tb ? b.shape()[1] : b.shape()[0];
+    const std::size_t n = tb ? b.shape()[0] : b.shape()[1];
+    if (ka != kb)
+        throw ShapeError(std::string(op) + ": inner dimensions differ: " + shape_str(shape_of(a)) +
+                         (ta ? "ᵀ" : "") + " times " + shape_str(shape_of(b)) + (tb ? "ᵀ" : ""));
+    if (beta == T(0)) {
+        if (c.dimension() != 2 || c.shape()[0] != m || c.shape()[1] != n) c.resize({m, n});
+    } else if (c.dimension() != 2 || c.shape()[0] != m || c.shape()[1] != n) {
+        throw ShapeError(std::string(op) + ": accumulating into C of shape " + shape_str(shape_of(c)) +
+                         ", but the product has shape " + shape_str(Shape{m, n}));
+    }
+    if (ka == 0) {
+        if (beta == T(0)) c.fill(T(0));
+        else c *= beta;
+        return;
+    }
+    gemm_raw<T>(ta, tb, m, n, ka, alpha, a.data(), a.shape()[1], b.data(), b.shape()[1], beta, c.data(), n);
+}
+
+template <class T>
+Tensor<T> matmul_plain(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb, const char* op) {
+    Tensor<T> c;
+    gemm<T>(a, ta, b, tb, c, T(1), T(0), op);
+    return c;
+}
+
+void set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
+int num_threads() { return openblas_get_num_threads(); }
+
+template void gemm<float>(const Tensor<float>&, bool, const Tensor<float>&, bool, Tensor<float>&, float, float,
+                          const char*);
+template void gemm<double>(const Tensor<double>&, bool, const Tensor<double>&, bool, Tensor<double>&, double,
+                           double, const char*);
+template Tensor<float> matmul_plain(const Tensor<float>&, const Tensor<float>&, bool, bool, const char*);
+template Tensor<double> matmul_plain(const Tensor<double>&, const Tensor<double>&, bool, bool, const char*);
+
+}  // namespace gt

@@ -1,0 +1,31 @@
+// The one GEMM wrapper: every matrix product in gramtape goes through here (OpenBLAS s/dgemm).
+#pragma once
+
+#include <cstddef>
+
+#include "autodiff/tensor.hpp"
+
+namespace gt {
+
+/// Raw form on row-major data: C(m×n) = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n.
+template <class T>
+void gemm_raw(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+              std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc);
+
+/// Tensor form on 2-D row-major tensors, with shape checks naming `op`:
+///   C = alpha·op(A)·op(B) + beta·C.
+/// With beta == 0, C is resized to the product's shape; otherwise its shape must already match.
+template <class T>
+void gemm(const Tensor<T>& a, bool trans_a, const Tensor<T>& b, bool trans_b, Tensor<T>& c, T alpha = T(1),
+          T beta = T(0), const char* op = "gemm");
+
+/// Convenience: returns op(A)·op(B).
+template <class T>
+Tensor<T> matmul_plain(const Tensor<T>& a, const Tensor<T>& b, bool trans_a = false, bool trans_b = false,
+                       const char* op = "matmul");
+
+/// Sets the BLAS thread count (the only thread pool gramtape uses).
+void set_num_threads(int n);
+int num_threads();
+
+}  // namespace gt

@@ -1,0 +1,171 @@
+#include "autodiff/ops_loss.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace gt {
+
+namespace {
+
+template <class T>
+void check_2d(const char* op, const Shape& s) {
+    if (s.size() != 2) throw ShapeError(std::string(op) + ": expected a 2-D (N, C) input, got " + shape_str(s));
+}
+
+// Row-wise log-softmax of x (N×C) into y, max-shifted for stability.
+template <class T>
+void log_softmax_rows(const T* x, T* y, std::size_t N, std::size_t C) {
+    for (std::size_t i = 0; i < N; ++i) {
+        const T* xi = x + i * C;
+        T* yi = y + i * C;
+        T m = *std::max_element(xi, xi + C);
+        T s = T(0);
+        for (std::size_t j = 0; j < C; ++j) s += std::exp(xi[j] - m);
+        const T lse = m + std::log(s);
+        for (std::size_t j = 0; j < C; ++j) yi[j] = xi[j] - lse;
+    }
+}
+
+}  // namespace
+
+template <class T>
+Var<T> log_softmax(Var<T> logits) {
+    Tape<T>& t = *logits.tape;
+    t.check_var(logits, "log_softmax");
+    const Shape s = shape_of(t.value(logits));
+    check_2d<T>("log_softmax", s);
+    Var<T> out = t.push("log_softmax", s, {logits});
+    log_softmax_rows(t.value(logits).data(), t.mutable_value(out).data(), s[0], s[1]);
+    t.set_backward(out, [](Tape<T>& t, int self) {
+        // ∂x_j = g_j − softmax_j · Σ_k g_k
+        const int ia = t.parents(self)[0];
+        const Tensor<T>& y = t.value(self);
+        const std::size_t N = y.shape()[0], C = y.shape()[1];
+        const T* g = t.grad_of(self).data();
+        T* ga = t.grad_acc(ia).data();
+        for (std::size_t i = 0; i < N; ++i) {
+            T gs = T(0);
+            for (std::size_t j = 0; j < C; ++j) gs += g[i * C + j];
+            for (std::size_t j = 0; j < C; ++j) ga[i * C + j] += g[i * C + j] - std::exp(y.data()[i * C + j]) * gs;
+        }
+    });
+    return out;
+}
+
+template <class T>
+Var<T> cross_entropy(Var<T> logits, const Labels& labels) {
+    Tape<T>& t = *logits.tape;
+    t.check_var(logits, "cross_entropy");
+    const Shape s = shape_of(t.value(logits));
+    check_2d<T>("cross_entropy", s);
+    const std::size_t N = s[0], C = s[1];
+    if (labels.size() != N)
+        throw ShapeError("cross_entropy: expected " + std::to_string(N) + " labels for logits " + shape_str(s) +
+                         ", got " + std::to_string(labels.size()));
+    for (std::size_t i = 0; i < N; ++i)
+        if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= C)
+            throw ValueError("cross_entropy: label " + std::to_string(labels[i]) + " at position " + std::to_string(i) +
+                             " is outside [0, " + std::to_string(C) + ")");
+    Var<T> out = t.push("cross_entropy", Shape{}, {logits});
+    Tensor<T>& lsm = t.scratch(out);  // log-softmax, kept for backward
+    if (lsm.shape() != t.value(logits).shape()) lsm.resize(s);
+    log_softmax_rows(t.value(logits).data(), lsm.data(), N, C);
+    T loss = T(0);
+    for (std::size_t i = 0; i < N; ++i) loss -= lsm.data()[i * C + labels[i]];
+    t.mutable_value(out).data()[0] = N ? loss / T(N) : T(0);
+    t.set_backward(out, [labels, N, C](Tape<T>& t, int self) {
+        const int ia = t.parents(self)[0];
+        const T g = t.grad_of(self).data()[0] / T(N);
+        const T* lsm = t.scratch(self).data();
+        T* ga = t.grad_acc(ia).data();
+        for (std::size_t i = 0; i < N; ++i) {
+            for (std::size_t j = 0; j < C; ++j) ga[i * C + j] += g * std::exp(lsm[i * C + j]);
+            ga[i * C + labels[i]] -= g;
+        }
+    });
+    return out;
+}
+
+template <class T>
+Var<T> mse(Var<T> pred, Var<T> target) {
+    Tape<T>& t = same_tape(pred, target, "mse");
+    const Shape sp = shape_of(t.value(pred)), st = shape_of(t.value(target));
+    if (sp != st) throw ShapeError("mse: prediction " + shape_str(sp) + " and target " + shape_str(st) + " differ");
+    Var<T> out = t.push("mse", Shape{}, {pred, target});
+    const std::size_t n = t.value(pred).size();
+    const T* p = t.value(pred).data();
+    const T* y = t.value(target).data();
+    T acc = T(0);
+    for (std::size_t i = 0; i < n; ++i) acc += (p[i] - y[i]) * (p[i] - y[i]);
+    t.mutable_value(out).data()[0] = n ? acc / T(n) : T(0);
+    t.set_backward(out, [n](Tape<T>& t, int self) {
+        const int ip = t.parents(self)[0], iy = t.parents(self)[1];
+        const T g = T(2) * t.grad_of(self).data()[0] / T(n);
+        const T* p = t.value(ip).data();
+        const T* y = t.value(iy).data();
+        if (t.needs_grad(ip)) {
+            T* gp = t.grad_acc(ip).data();
+            for (std::size_t i = 0; i < n; ++i) gp[i] += g * (p[i] - y[i]);
+        }
+        if (t.needs_grad(iy)) {
+            T* gy = t.grad_acc(iy).data();
+            for (std::size_t i = 0; i < n; ++i) gy[i] -= g * (p[i] - y[i]);
+        }
+    });
+    return out;
+}
+
+template <class T>
+Var<T> binary_cross_entropy(Var<T> prob, Var<T> target, Reduction r) {
+    Tape<T>& t = same_tape(prob, target, "binary_cross_entropy");
+    const Shape sp = shape_of(t.value(prob)), st = shape_of(t.value(target));
+    if (sp != st)
+        throw ShapeError("binary_cross_entropy: probabilities " + shape_str(sp) + " and target " + shape_str(st) +
+                         " differ");
+    const std::size_t n = t.value(prob).size();
+    const T* p = t.value(prob).data();
+    for (std::size_t i = 0; i < n; ++i)
+        if (!(p[i] >= T(0) && p[i] <= T(1)))
+            throw ValueError("binary_cross_entropy: input " + std::to_string(i) + " is " + std::to_string(p[i]) +
+                             ", expected a probability in [0, 1]");
+    Var<T> out = t.push("binary_cross_entropy", Shape{}, {prob, target});
+    const T* y = t.value(target).data();
+    T acc = T(0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const T lp = std::max(std::log(p[i]), T(-100));
+        const T l1p = std::max(std::log1p(-p[i]), T(-100));
+        acc -= y[i] * lp + (T(1) - y[i]) * l1p;
+    }
+    const T scale = (r == Reduction::Mean && n) ? T(1) / T(n) : T(1);
+    t.mutable_value(out).data()[0] = acc * scale;
+    t.set_backward(out, [n, scale](Tape<T>& t, int self) {
+        // ∂p = g·(p − y)/max(p(1−p), 1e-12) (PyTorch clamps the denominator); ∂y = g·(log(1−p) − log p)
+        const int ip = t.parents(self)[0], iy = t.parents(self)[1];
+        const T g = t.grad_of(self).data()[0] * scale;
+        const T* p = t.value(ip).data();
+        const T* y = t.value(iy).data();
+        if (t.needs_grad(ip)) {
+            T* gp = t.grad_acc(ip).data();
+            for (std::size_t i = 0; i < n; ++i)
+                gp[i] += g * (p[i] - y[i]) / std::max(p[i] * (T(1) - p[i]), T(1e-12));
+        }
+        if (t.needs_grad(iy)) {
+            T* gy = t.grad_acc(iy).data();
+            for (std::size_t i = 0; i < n; ++i)
+                gy[i] += g * (std::max(std::log1p(-p[i]), T(-100)) - std::max(std::log(p[i]), T(-100)));
+        }
+    });
+    return out;
+}
+
+#define GT_INSTANTIATE(T)                                                  \
+    template Var<T> log_softmax(Var<T>);                                   \
+    template Var<T> cross_entropy(Var<T>, const Labels&);                  \
+    template Var<T> mse(Var<T>, Var<T>);                                   \
+    template Var<T> binary_cross_entropy(Var<T>, Var<T>, Reduction);
+GT_INSTANTIATE(float)
+GT_INSTANTIATE(double)
+#undef GT_INSTANTIATE
+
+}  // namespace gt

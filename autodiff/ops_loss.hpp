@@ -1,0 +1,20 @@
+// Losses and the stable fused softmax family (PyTorch semantics, mean reduction unless stated).
+#pragma once
+
+#include "autodiff/tape.hpp"
+
+namespace gt {
+
+enum class Reduction { Mean, Sum };
+
+/// log_softmax over the last axis of a 2-D (N×C) input.
+template <class T> Var<T> log_softmax(Var<T> logits);
+/// −(1/N) Σ_i log_softmax(logits)_{i, y_i}; logits N×C, labels in [0, C). 0-d result.
+/// Backward: (softmax − onehot)/N.
+template <class T> Var<T> cross_entropy(Var<T> logits, const Labels& labels);
+/// mean((pred − target)²) over all elements; shapes must match. 0-d result.
+template <class T> Var<T> mse(Var<T> pred, Var<T> target);
+/// −Σ [t·log p + (1−t)·log(1−p)] (Sum) or its mean (Mean); log clamped at −100 as PyTorch.
+template <class T> Var<T> binary_cross_entropy(Var<T> prob, Var<T> target, Reduction r = Reduction::Mean);
+
+}  // namespace gt

@@ -1,0 +1,172 @@
+// Tape<T>: a flat, reverse-mode autodiff tape (design.md §2).
+//
+// Nodes are appended in creation order, which is a valid topological order, so backward is one
+// reverse loop. After one backward pass the gradient of *every* node that needs one is readable:
+// weights, hidden features, pre-activations and inputs alike (tape.grad(v)).
+//
+// Parameters live outside the tape and enter it as leaves that reference their storage; their
+// gradients accumulate into the parameter's own gradient buffer until the owner zeroes it.
+// Gradients of all other nodes are reset by each backward pass, so calling it twice is safe.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autodiff/tensor.hpp"
+
+namespace gt {
+
+template <class T>
+class Tape;
+
+/// A cheap handle to one node of one tape.
+template <class T>
+struct Var {
+    Tape<T>* tape = nullptr;
+    int index = -1;
+
+    bool valid() const { return tape != nullptr && index >= 0; }
+    const Tensor<T>& value() const;
+    /// ∂(seed)/∂(this node) from the last backward pass; throws if no gradient reached it.
+    const Tensor<T>& grad() const;
+    Shape shape() const;
+    std::size_t dim() const;
+    /// The value of a one-element node.
+    T item() const;
+};
+
+template <class T>
+using BackwardFn = std::function<void(Tape<T>& tape, int self)>;
+template <class T>
+using GradHook = std::function<void(const Tensor<T>& grad)>;
+
+template <class T>
+struct Node {
+    const char* op = "";                  // the op that made it ("input", "linear", ...)
+    std::string name;                     // optional user label, used in messages
+    Tensor<T> value;                      // owned value (unused for parameter leaves)
+    const Tensor<T>* value_ext = nullptr; // parameter leaves: the parameter's storage
+    Tensor<T> grad;                       // gradient of intermediate nodes
+    Tensor<T>* grad_ext = nullptr;        // parameter leaves: gradients accumulate here
+    Tensor<T> scratch;                    // op-private buffer (masks, im2col), reused across steps
+    std::vector<int> parents;
+    BackwardFn<T> backward;
+    std::vector<GradHook<T>> hooks;
+    bool requires_grad = false;
+    unsigned grad_pass = 0;               // the gradient is current iff grad_pass == tape's pass
+    bool grad_in_ext = false;             // the current gradient lives in *grad_ext
+};
+
+template <class T>
+class Tape {
+   public:
+    Tape() = default;
+    Tape(const Tape&) = delete;
+    Tape& operator=(const Tape&) = delete;
+
+    // ---- leaves -------------------------------------------------------------------------
+    /// A leaf holding a copy of x. With requires_grad, ∂L/∂x is readable after backward.
+    Var<T> input(const Tensor<T>& x, bool requires_grad = false, std::string name = "");
+    Var<T> input(Tensor<T>&& x, bool requires_grad = false, std::string name = "");
+    /// A leaf that references a parameter's value and accumulates into its gradient buffer.
+    /// Both must outlive the tape's use; do not change `value` between forward and backward.
+    Var<T> parameter(const Tensor<T>& value, Tensor<T>& grad, std::string name = "");
+
+    // ---- backward -----------------------------------------------------------------------
+    /// Seeds with 1 a one-element output (error otherwise) and runs the reverse loop.
+    void backward(Var<T> loss);
+    /// Seeds with an explicit upstream gradient of the output's shape.
+    void backward(Var<T> out, const Tensor<T>& upstream);
+    /// Like torch.autograd.grad: returns ∂out/∂wrt without touching parameter gradients.
+    std::vector<Tensor<T>> grad(Var<T> out, const std::vector<Var<T>>& wrt);
+    std::vector<Tensor<T>> grad(Var<T> out, const std::vector<Var<T>>& wrt, const Tensor<T>& upstream);
+
+    // ---- reading ------------------------------------------------------------------------
+    const Tensor<T>& value(Var<T> v) const;
+    const Tensor<T>& grad(Var<T> v) const;
+    bool has_grad(Var<T> v) const;
+    bool requires_grad(Var<T> v) const { return node_checked(v, "requires_grad").requires_grad; }
+    /// Called with the node's gradient once it is complete, during backward.
+    void add_hook(Var<T> v, GradHook<T> hook);
+    void set_name(Var<T> v, std::string name);
+    const std::string& name(Var<T> v) const { return node_checked(v, "name").name; }
+    const char* op(Var<T> v) const { return node_checked(v, "op").op; }
+    std::size_t size() const { return size_; }
+
+    /// Forget all nodes but keep their buffers, so the next step allocates nothing new.
+    void reset();
+
+    bool grad_enabled() const { return grad_enabled_; }
+    void set_grad_enabled(bool on) { grad_enabled_ = on; }
+
+    /// When on, backward throws if a gradient becomes NaN/Inf, naming the node and its op.
+    void set_check_finite(bool on) { check_finite_ = on; }
+    /// Throws ValueError naming the first node whose value is not finite.
+    void assert_finite() const;
+
+    // ---- op-author interface (used by ops, not by models) -------------------------------
+    /// Throws unless v is a live node of this tape (names the op).
+    void check_var(Var<T> v, const char* op) const;
+    /// Appends a node with the given parents and returns it; its value is resized to `shape`
+    /// (contents unspecified: the op fills it). Recorded only if grad is enabled and a parent
+    /// requires grad.
+    Var<T> push(const char* op, const Shape& shape, std::initializer_list<Var<T>> parents);
+    Var<T> push(const char* op, const Shape& shape, const std::vector<Var<T>>& parents);
+    Tensor<T>& mutable_value(Var<T> v) { return nodes_[v.index].value; }
+    Tensor<T>& scratch(Var<T> v) { return nodes_[v.index].scratch; }
+    Tensor<T>& scratch(int i) { return nodes_[i].scratch; }
+    void set_backward(Var<T> v, BackwardFn<T> fn);
+    bool needs_grad(int i) const { return nodes_[i].requires_grad; }
+    const Tensor<T>& value(int i) const;
+    const Tensor<T>& grad_of(int i) const { return nodes_[i].grad; }
+    const std::vector<int>& parents(int i) const { return nodes_[i].parents; }
+    /// The gradient buffer of node i for this pass, zero-filled on first use; ops add into it.
+    Tensor<T>& grad_acc(int i);
+    /// grad_acc(i) += g, summing g over broadcast axes first (checks shapes).
+    void accumulate(int i, const Tensor<T>& g, const char* op);
+
+   private:
+    const Node<T>& node_checked(Var<T> v, const char* what) const;
+    void run_backward(Var<T> out, const Tensor<T>& upstream, bool into_parameters);
+    Var<T> make_leaf(bool requires_grad, std::string name);
+
+    std::deque<Node<T>> nodes_;  // deque: references stay valid while ops append
+    std::size_t size_ = 0;       // live nodes; nodes_[size_..] are kept buffers
+    unsigned pass_ = 0;
+    bool into_parameters_ = true;
+    bool grad_enabled_ = true;
+    bool check_finite_ = false;
+};
+
+/// RAII: records no gradients on `tape` while alive (evaluation, metrics).
+template <class T>
+class NoGradGuard {
+   public:
+    explicit NoGradGuard(Tape<T>& tape) : tape_(tape), before_(tape.grad_enabled()) { tape.set_grad_enabled(false); }
+    ~NoGradGuard() { tape_.set_grad_enabled(before_); }
+    NoGradGuard(const NoGradGuard&) = delete;
+    NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+   private:
+    Tape<T>& tape_;
+    bool before_;
+};
+
+/// Sum g over the axes along which `target` was broadcast (numpy rules). Throws ShapeError naming
+/// `op` and both shapes when target does not broadcast to g's shape.
+template <class T>
+Tensor<T> reduce_to_shape(const Tensor<T>& g, const Shape& target, const char* op);
+
+/// Shape of broadcasting a with b (numpy rules), or ShapeError naming op and both shapes.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+/// Both vars must live on the same tape; returns it (or throws naming op).
+template <class T>
+Tape<T>& same_tape(Var<T> a, Var<T> b, const char* op);
+
+extern template class Tape<float>;
+extern template class Tape<double>;
+
+}  // namespace gt
