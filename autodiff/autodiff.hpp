@@ -7,5 +7,6 @@
 #include "autodiff/ops_linalg.hpp"
 #include "autodiff/ops_loss.hpp"
 #include "autodiff/ops_reduce.hpp"
+#include "autodiff/random.hpp"
 #include "autodiff/tape.hpp"
 #include "autodiff/tensor.hpp"
