@@ -2,11 +2,16 @@
 #pragma once
 
 #include "autodiff/gemm.hpp"
+#include "autodiff/gradcheck.hpp"
+#include "autodiff/op_registry.hpp"
 #include "autodiff/ops_activation.hpp"
+#include "autodiff/ops_conv.hpp"
 #include "autodiff/ops_elementwise.hpp"
 #include "autodiff/ops_linalg.hpp"
 #include "autodiff/ops_loss.hpp"
+#include "autodiff/ops_misc.hpp"
 #include "autodiff/ops_reduce.hpp"
+#include "autodiff/ops_shape.hpp"
 #include "autodiff/random.hpp"
 #include "autodiff/tape.hpp"
 #include "autodiff/tensor.hpp"

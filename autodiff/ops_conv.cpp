@@ -1,0 +1,228 @@
+#include "autodiff/ops_conv.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "autodiff/gemm.hpp"
+
+namespace gt {
+
+namespace {
+
+// Geometry of one im2col: an image (C, H, W) becomes a (D, L) matrix, D = C·kh·kw rows ordered
+// (c, i, j) as nn.Unfold, L = Ho·Wo columns ordered (oh, ow).
+struct Patches {
+    std::size_t C, H, W, kh, kw, stride, pad, Ho, Wo;
+    std::size_t D() const { return C * kh * kw; }
+    std::size_t L() const { return Ho * Wo; }
+};
+
+Patches make_patches(const char* op, const Shape& x, std::size_t kh, std::size_t kw, std::size_t stride,
+                     std::size_t pad) {
+    if (x.size() != 4) throw ShapeError(std::string(op) + ": expected input (B, C, H, W), got " + shape_str(x));
+    if (kh == 0 || kw == 0 || stride == 0)
+        throw ValueError(std::string(op) + ": kernel " + std::to_string(kh) + "x" + std::to_string(kw) +
+                         " and stride " + std::to_string(stride) + " must be positive");
+    const std::size_t H = x[2], W = x[3];
+    if (H + 2 * pad < kh || W + 2 * pad < kw)
+        throw ShapeError(std::string(op) + ": kernel " + std::to_string(kh) + "x" + std::to_string(kw) +
+                         " is larger than the padded input " + shape_str(x) + " with padding " + std::to_string(pad));
+    return Patches{x[1], H, W, kh, kw, stride, pad, (H + 2 * pad - kh) / stride + 1, (W + 2 * pad - kw) / stride + 1};
+}
+
+// cols (D×L) = U(img): cols[(c,i,j), (oh,ow)] = img[c, oh·s − p + i, ow·s − p + j], zero outside.
+template <class T>
+void im2col(const Patches& p, const T* img, T* cols) {
+    const std::size_t L = p.L();
+    for (std::size_t c = 0; c < p.C; ++c)
+        for (std::size_t i = 0; i < p.kh; ++i)
+            for (std::size_t j = 0; j < p.kw; ++j) {
+                T* row = cols + ((c * p.kh + i) * p.kw + j) * L;
+                for (std::size_t oh = 0; oh < p.Ho; ++oh) {
+                    T* dst = row + oh * p.Wo;
+                    const std::ptrdiff_t ih = std::ptrdiff_t(oh * p.stride + i) - std::ptrdiff_t(p.pad);
+                    if (ih < 0 || ih >= std::ptrdiff_t(p.H)) {
+                        std::fill(dst, dst + p.Wo, T(0));
+                        continue;
+                    }
+                    const T* src = img + (c * p.H + std::size_t(ih)) * p.W;
+                    for (std::size_t ow = 0; ow < p.Wo; ++ow) {
+                        const std::ptrdiff_t iw = std::ptrdiff_t(ow * p.stride + j) - std::ptrdiff_t(p.pad);
+                        dst[ow] = (iw < 0 || iw >= std::ptrdiff_t(p.W)) ? T(0) : src[iw];
+                    }
+                }
+            }
+}
+
+// The adjoint of im2col: img += Uᵀ(cols), summing every patch entry back onto its pixel.
+template <class T>
+void col2im_add(const Patches& p, const T* cols, T* img) {
+    const std::size_t L = p.L();
+    for (std::size_t c = 0; c < p.C; ++c)
+        for (std::size_t i = 0; i < p.kh; ++i)
+            for (std::size_t j = 0; j < p.kw; ++j) {
+                const T* row = cols + ((c * p.kh + i) * p.kw + j) * L;
+                for (std::size_t oh = 0; oh < p.Ho; ++oh) {
+                    const std::ptrdiff_t ih = std::ptrdiff_t(oh * p.stride + i) - std::ptrdiff_t(p.pad);
+                    if (ih < 0 || ih >= std::ptrdiff_t(p.H)) continue;
+                    const T* src = row + oh * p.Wo;
+                    T* dst = img + (c * p.H + std::size_t(ih)) * p.W;
+                    for (std::size_t ow = 0; ow < p.Wo; ++ow) {
+                        const std::ptrdiff_t iw = std::ptrdiff_t(ow * p.stride + j) - std::ptrdiff_t(p.pad);
+                        if (iw >= 0 && iw < std::ptrdiff_t(p.W)) dst[iw] += src[ow];
+                    }
+                }
+            }
+}
+
+template <class T>
+Tape<T>& tape_of(Var<T> a, const char* op) {
+    if (!a.tape) throw Error(std::string(op) + ": the input Var is empty (default-constructed)");
+    a.tape->check_var(a, op);
+    return *a.tape;
+}
+
+template <class T>
+void ensure_size(Tensor<T>& buf, std::size_t n) {
+    if (buf.size() != n) buf.resize({n});
+}
+
+}  // namespace
+
+template <class T>
+Var<T> unfold(Var<T> x, Conv2dGeometry g) {
+    Tape<T>& t = tape_of(x, "unfold");
+    const Shape sx = shape_of(t.value(x));
+    const Patches p = make_patches("unfold", sx, g.kh, g.kw, g.stride, g.padding);
+    const std::size_t B = sx[0], D = p.D(), L = p.L(), img = p.C * p.H * p.W;
+    Var<T> out = t.push("unfold", {B, D, L}, {x});
+    for (std::size_t b = 0; b < B; ++b) im2col(p, t.value(x).data() + b * img, t.mutable_value(out).data() + b * D * L);
+    t.set_backward(out, [p, B, D, L, img](Tape<T>& t, int self) {
+        const int ix = t.parents(self)[0];
+        const T* g = t.grad_of(self).data();
+        T* gx = t.grad_acc(ix).data();
+        for (std::size_t b = 0; b < B; ++b) col2im_add(p, g + b * D * L, gx + b * img);
+    });
+    return out;
+}
+
+template <class T>
+Var<T> conv2d(Var<T> x, Var<T> w, Var<T> b, std::size_t stride, std::size_t padding) {
+    Tape<T>& t = same_tape(x, w, "conv2d");
+    const Shape sx = shape_of(t.value(x)), sw = shape_of(t.value(w));
+    if (sw.size() != 4 || sx.size() != 4 || sx[1] != sw[1])
+        throw ShapeError("conv2d: expected x (B, Cin, H, W) and weight (Cout, Cin, kh, kw), got x " + shape_str(sx) +
+                         " and weight " + shape_str(sw));
+    const Patches p = make_patches("conv2d", sx, sw[2], sw[3], stride, padding);
+    const std::size_t B = sx[0], Cout = sw[0], D = p.D(), L = p.L(), img = p.C * p.H * p.W;
+    const bool has_bias = b.valid();
+    if (has_bias) {
+        same_tape(x, b, "conv2d");
+        const Shape sb = shape_of(t.value(b));
+        if (sb != Shape{Cout})
+            throw ShapeError("conv2d: expected bias of shape " + shape_str(Shape{Cout}) + " for weight " +
+                             shape_str(sw) + ", got " + shape_str(sb));
+    }
+    Var<T> out = has_bias ? t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w, b})
+                          : t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w});
+    // scratch = [ cols of every image (B·D·L) | one image's ∂cols (D·L), used by backward ].
+    // Without a backward (no-grad), one image's cols are enough and the buffer is reused.
+    const bool keep = t.needs_grad(out.index);
+    Tensor<T>& scratch = t.scratch(out);
+    ensure_size(scratch, keep ? (B + 1) * D * L : D * L);
+    T* cols = scratch.data();
+    const T* xp = t.value(x).data();
+    const T* wp = t.value(w).data();  // the flattened kernel W̃ (Cout×D), paper App. C.1
+    T* y = t.mutable_value(out).data();
+    for (std::size_t i = 0; i < B; ++i) {
+        T* yi = y + i * Cout * L;
+        T beta = T(0);
+        if (has_bias) {
+            const T* bp = t.value(b).data();
+            for (std::size_t o = 0; o < Cout; ++o) std::fill(yi + o * L, yi + (o + 1) * L, bp[o]);
+            beta = T(1);
+        }
+        T* ci = keep ? cols + i * D * L : cols;
+        im2col(p, xp + i * img, ci);
+        gemm_raw<T>(false, false, Cout, L, D, T(1), wp, D, ci, L, beta, yi, L);  // y_i = W̃·U(x_i)
+    }
+    t.set_backward(out, [p, B, Cout, D, L, img, has_bias](Tape<T>& t, int self) {
+        const auto& ps = t.parents(self);
+        const int ix = ps[0], iw = ps[1];
+        const T* g = t.grad_of(self).data();
+        const T* cols = t.scratch(self).data();
+        if (t.needs_grad(iw)) {  // ∂W̃ += Σ_i g_i·U(x_i)ᵀ, accumulating with beta = 1
+            T* gw = t.grad_acc(iw).data();
+            for (std::size_t i = 0; i < B; ++i)
+                gemm_raw<T>(false, true, Cout, D, L, T(1), g + i * Cout * L, L, cols + i * D * L, L, T(1), gw, D);
+        }
+        if (has_bias && t.needs_grad(ps[2])) {  // ∂b_o += Σ_{i,l} g[i, o, l]
+            T* gb = t.grad_acc(ps[2]).data();
+            for (std::size_t i = 0; i < B; ++i)
+                for (std::size_t o = 0; o < Cout; ++o) {
+                    const T* go = g + (i * Cout + o) * L;
+                    T s = T(0);
+                    for (std::size_t l = 0; l < L; ++l) s += go[l];
+                    gb[o] += s;
+                }
+        }
+        if (t.needs_grad(ix)) {  // ∂U(x_i) = W̃ᵀ·g_i, then folded back onto the pixels
+            T* dcols = t.scratch(self).data() + B * D * L;
+            const T* wp = t.value(iw).data();
+            T* gx = t.grad_acc(ix).data();
+            for (std::size_t i = 0; i < B; ++i) {
+                gemm_raw<T>(true, false, D, L, Cout, T(1), wp, D, g + i * Cout * L, L, T(0), dcols, L);
+                col2im_add(p, dcols, gx + i * img);
+            }
+        }
+    });
+    return out;
+}
+
+template <class T>
+Var<T> max_pool2d(Var<T> x, std::size_t k, std::size_t s) {
+    Tape<T>& t = tape_of(x, "max_pool2d");
+    if (s == 0) s = k;
+    const Shape sx = shape_of(t.value(x));
+    const Patches p = make_patches("max_pool2d", sx, k, k, s, 0);
+    const std::size_t planes = sx[0] * sx[1], HW = p.H * p.W, L = p.L();
+    Var<T> out = t.push("max_pool2d", {sx[0], sx[1], p.Ho, p.Wo}, {x});
+    // scratch: for each output, the position of its arg-max inside its (H, W) plane.
+    Tensor<T>& arg = t.scratch(out);
+    ensure_size(arg, planes * L);
+    const T* xp = t.value(x).data();
+    T* y = t.mutable_value(out).data();
+    for (std::size_t q = 0; q < planes; ++q) {
+        const T* plane = xp + q * HW;
+        for (std::size_t oh = 0; oh < p.Ho; ++oh)
+            for (std::size_t ow = 0; ow < p.Wo; ++ow) {
+                std::size_t best = oh * s * p.W + ow * s;
+                for (std::size_t i = 0; i < k; ++i)
+                    for (std::size_t j = 0; j < k; ++j) {
+                        const std::size_t at = (oh * s + i) * p.W + ow * s + j;
+                        if (plane[at] > plane[best]) best = at;  // strict: the first maximum wins ties
+                    }
+                y[q * L + oh * p.Wo + ow] = plane[best];
+                arg.data()[q * L + oh * p.Wo + ow] = T(best);
+            }
+    }
+    t.set_backward(out, [planes, HW, L](Tape<T>& t, int self) {
+        const int ix = t.parents(self)[0];
+        const T* g = t.grad_of(self).data();
+        const T* arg = t.scratch(self).data();
+        T* gx = t.grad_acc(ix).data();
+        for (std::size_t q = 0; q < planes; ++q)
+            for (std::size_t l = 0; l < L; ++l) gx[q * HW + std::size_t(arg[q * L + l])] += g[q * L + l];
+    });
+    return out;
+}
+
+#define GT_INSTANTIATE(T)                                                              \
+    template Var<T> unfold(Var<T>, Conv2dGeometry);                                    \
+    template Var<T> conv2d(Var<T>, Var<T>, Var<T>, std::size_t, std::size_t);          \
+    template Var<T> max_pool2d(Var<T>, std::size_t, std::size_t);
+GT_INSTANTIATE(float)
+GT_INSTANTIATE(double)
+#undef GT_INSTANTIATE
+
+}  // namespace gt

@@ -1,0 +1,119 @@
+#include "autodiff/ops_misc.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace gt {
+
+namespace {
+
+template <class T>
+Tape<T>& tape_of(Var<T> a, const char* op) {
+    if (!a.tape) throw Error(std::string(op) + ": the input Var is empty (default-constructed)");
+    a.tape->check_var(a, op);
+    return *a.tape;
+}
+
+}  // namespace
+
+template <class T>
+Var<T> embedding(Var<T> weight, const Labels& indices) {
+    Tape<T>& t = tape_of(weight, "embedding");
+    const Shape sw = shape_of(t.value(weight));
+    if (sw.size() != 2) throw ShapeError("embedding: expected a 2-D weight (V, D), got " + shape_str(sw));
+    const std::size_t V = sw[0], D = sw[1], n = indices.size();
+    for (std::size_t i = 0; i < n; ++i)
+        if (indices[i] < 0 || static_cast<std::size_t>(indices[i]) >= V)
+            throw ValueError("embedding: index " + std::to_string(indices[i]) + " at position " + std::to_string(i) +
+                             " is outside [0, " + std::to_string(V) + ") for weight " + shape_str(sw));
+    Var<T> out = t.push("embedding", {n, D}, {weight});
+    const T* w = t.value(weight).data();
+    T* y = t.mutable_value(out).data();
+    for (std::size_t i = 0; i < n; ++i) std::copy(w + indices[i] * D, w + (indices[i] + 1) * D, y + i * D);
+    t.set_backward(out, [indices, D](Tape<T>& t, int self) {  // scatter-add: ∂W[idx_i] += g_i
+        const int iw = t.parents(self)[0];
+        const T* g = t.grad_of(self).data();
+        T* gw = t.grad_acc(iw).data();
+        for (std::size_t i = 0; i < indices.size(); ++i) {
+            T* row = gw + static_cast<std::size_t>(indices[i]) * D;
+            for (std::size_t j = 0; j < D; ++j) row[j] += g[i * D + j];
+        }
+    });
+    return out;
+}
+
+template <class T>
+Var<T> reparameterize(Var<T> mu, Var<T> logvar, const Tensor<T>& eps) {
+    Tape<T>& t = same_tape(mu, logvar, "reparameterize");
+    const Shape sm = shape_of(t.value(mu)), sl = shape_of(t.value(logvar)), se = shape_of(eps);
+    if (sm != sl || sm != se)
+        throw ShapeError("reparameterize: mu " + shape_str(sm) + ", logvar " + shape_str(sl) + " and eps " +
+                         shape_str(se) + " must have the same shape");
+    Var<T> out = t.push("reparameterize", sm, {mu, logvar});
+    const std::size_t n = numel(sm);
+    Tensor<T>& e = t.scratch(out);  // eps, kept for backward
+    if (e.shape() != eps.shape()) e.resize(eps.shape());
+    std::copy(eps.data(), eps.data() + n, e.data());
+    const T* m = t.value(mu).data();
+    const T* lv = t.value(logvar).data();
+    T* z = t.mutable_value(out).data();
+    for (std::size_t i = 0; i < n; ++i) z[i] = m[i] + std::exp(T(0.5) * lv[i]) * eps.data()[i];
+    t.set_backward(out, [n](Tape<T>& t, int self) {
+        // ∂μ = g;  ∂logvar = g · ½·exp(½·logvar)·eps
+        const int im = t.parents(self)[0], il = t.parents(self)[1];
+        const T* g = t.grad_of(self).data();
+        const T* e = t.scratch(self).data();
+        if (t.needs_grad(im)) {
+            T* gm = t.grad_acc(im).data();
+            for (std::size_t i = 0; i < n; ++i) gm[i] += g[i];
+        }
+        if (t.needs_grad(il)) {
+            const T* lv = t.value(il).data();
+            T* gl = t.grad_acc(il).data();
+            for (std::size_t i = 0; i < n; ++i) gl[i] += g[i] * T(0.5) * std::exp(T(0.5) * lv[i]) * e[i];
+        }
+    });
+    return out;
+}
+
+template <class T>
+Var<T> gaussian_kl(Var<T> mu, Var<T> logvar) {
+    Tape<T>& t = same_tape(mu, logvar, "gaussian_kl");
+    const Shape sm = shape_of(t.value(mu)), sl = shape_of(t.value(logvar));
+    if (sm.size() != 2 || sm != sl)
+        throw ShapeError("gaussian_kl: expected mu and logvar of the same 2-D shape (B, d), got mu " + shape_str(sm) +
+                         " and logvar " + shape_str(sl));
+    const std::size_t B = sm[0], n = numel(sm);
+    Var<T> out = t.push("gaussian_kl", Shape{}, {mu, logvar});
+    const T* m = t.value(mu).data();
+    const T* lv = t.value(logvar).data();
+    T acc = T(0);
+    for (std::size_t i = 0; i < n; ++i) acc += T(1) + lv[i] - m[i] * m[i] - std::exp(lv[i]);
+    t.mutable_value(out).data()[0] = B ? T(-0.5) * acc / T(B) : T(0);
+    t.set_backward(out, [B, n](Tape<T>& t, int self) {
+        // ∂μ = g·μ/B;  ∂logvar = g·½(exp(logvar) − 1)/B
+        const int im = t.parents(self)[0], il = t.parents(self)[1];
+        const T g = t.grad_of(self).data()[0] / T(B);
+        if (t.needs_grad(im)) {
+            const T* m = t.value(im).data();
+            T* gm = t.grad_acc(im).data();
+            for (std::size_t i = 0; i < n; ++i) gm[i] += g * m[i];
+        }
+        if (t.needs_grad(il)) {
+            const T* lv = t.value(il).data();
+            T* gl = t.grad_acc(il).data();
+            for (std::size_t i = 0; i < n; ++i) gl[i] += g * T(0.5) * (std::exp(lv[i]) - T(1));
+        }
+    });
+    return out;
+}
+
+#define GT_INSTANTIATE(T)                                                  \
+    template Var<T> embedding(Var<T>, const Labels&);                      \
+    template Var<T> reparameterize(Var<T>, Var<T>, const Tensor<T>&);      \
+    template Var<T> gaussian_kl(Var<T>, Var<T>);
+GT_INSTANTIATE(float)
+GT_INSTANTIATE(double)
+#undef GT_INSTANTIATE
+
+}  // namespace gt
