@@ -9,8 +9,7 @@ namespace {
 // Point-wise op skeleton over raw buffers: y = f(x); ∂x += g·df(x, y).
 template <class T, class F, class DF>
 Var<T> pointwise(const char* op, Var<T> a, F f, DF df) {
-    Tape<T>& t = *a.tape;
-    t.check_var(a, op);
+    Tape<T>& t = tape_of(a, op);
     Var<T> out = t.push(op, shape_of(t.value(a)), {a});
     const Tensor<T>& x = t.value(a);
     Tensor<T>& y = t.mutable_value(out);

@@ -76,13 +76,6 @@ void col2im_add(const Patches& p, const T* cols, T* img) {
 }
 
 template <class T>
-Tape<T>& tape_of(Var<T> a, const char* op) {
-    if (!a.tape) throw Error(std::string(op) + ": the input Var is empty (default-constructed)");
-    a.tape->check_var(a, op);
-    return *a.tape;
-}
-
-template <class T>
 void ensure_size(Tensor<T>& buf, std::size_t n) {
     if (buf.size() != n) buf.resize({n});
 }

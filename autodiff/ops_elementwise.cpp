@@ -36,8 +36,7 @@ Var<T> binary(const char* op, Var<T> a, Var<T> b, F f, GA ga, GB gb) {
 // Shared skeleton of the unary ops: forward f(a), backward ∂L/∂a = df(g, a, out).
 template <class T, class F, class DF>
 Var<T> unary(const char* op, Var<T> a, F f, DF df) {
-    Tape<T>& t = *a.tape;
-    t.check_var(a, op);
+    Tape<T>& t = tape_of(a, op);
     Var<T> out = t.push(op, shape_of(t.value(a)), {a});
     xt::noalias(t.mutable_value(out)) = f(t.value(a));
     t.set_backward(out, [df](Tape<T>& t, int self) {

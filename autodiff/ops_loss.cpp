@@ -31,8 +31,7 @@ void log_softmax_rows(const T* x, T* y, std::size_t N, std::size_t C) {
 
 template <class T>
 Var<T> log_softmax(Var<T> logits) {
-    Tape<T>& t = *logits.tape;
-    t.check_var(logits, "log_softmax");
+    Tape<T>& t = tape_of(logits, "log_softmax");
     const Shape s = shape_of(t.value(logits));
     check_2d<T>("log_softmax", s);
     Var<T> out = t.push("log_softmax", s, {logits});
@@ -55,8 +54,7 @@ Var<T> log_softmax(Var<T> logits) {
 
 template <class T>
 Var<T> cross_entropy(Var<T> logits, const Labels& labels) {
-    Tape<T>& t = *logits.tape;
-    t.check_var(logits, "cross_entropy");
+    Tape<T>& t = tape_of(logits, "cross_entropy");
     const Shape s = shape_of(t.value(logits));
     check_2d<T>("cross_entropy", s);
     const std::size_t N = s[0], C = s[1];

@@ -5,17 +5,6 @@
 
 namespace gt {
 
-namespace {
-
-template <class T>
-Tape<T>& tape_of(Var<T> a, const char* op) {
-    if (!a.tape) throw Error(std::string(op) + ": the input Var is empty (default-constructed)");
-    a.tape->check_var(a, op);
-    return *a.tape;
-}
-
-}  // namespace
-
 template <class T>
 Var<T> embedding(Var<T> weight, const Labels& indices) {
     Tape<T>& t = tape_of(weight, "embedding");

@@ -9,8 +9,7 @@ namespace {
 // Sum (scaled by `scale`) over `axis` of a viewed as (outer, n, inner); the gradient broadcasts back.
 template <class T>
 Var<T> reduce_axis(const char* op, Var<T> a, std::size_t axis, bool keepdims, bool is_mean) {
-    Tape<T>& t = *a.tape;
-    t.check_var(a, op);
+    Tape<T>& t = tape_of(a, op);
     const Shape s = shape_of(t.value(a));
     if (axis >= s.size())
         throw ShapeError(std::string(op) + ": axis " + std::to_string(axis) + " out of range for shape " + shape_str(s));
@@ -44,8 +43,7 @@ Var<T> reduce_axis(const char* op, Var<T> a, std::size_t axis, bool keepdims, bo
 
 template <class T>
 Var<T> reduce_all(const char* op, Var<T> a, bool is_mean) {
-    Tape<T>& t = *a.tape;
-    t.check_var(a, op);
+    Tape<T>& t = tape_of(a, op);
     const std::size_t n = t.value(a).size();
     Var<T> out = t.push(op, Shape{}, {a});
     const T* x = t.value(a).data();

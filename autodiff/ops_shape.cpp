@@ -7,13 +7,6 @@ namespace gt {
 
 namespace {
 
-template <class T>
-Tape<T>& tape_of(Var<T> a, const char* op) {
-    if (!a.tape) throw Error(std::string(op) + ": the input Var is empty (default-constructed)");
-    a.tape->check_var(a, op);
-    return *a.tape;
-}
-
 // Views shape s around `axis` as (outer, s[axis], inner).
 void split_at(const Shape& s, std::size_t axis, std::size_t& outer, std::size_t& inner) {
     outer = 1;

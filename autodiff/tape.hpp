@@ -166,6 +166,14 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 template <class T>
 Tape<T>& same_tape(Var<T> a, Var<T> b, const char* op);
 
+/// The tape of a single-input op's Var; throws Error naming `op` if v is empty, stale or foreign.
+template <class T>
+Tape<T>& tape_of(Var<T> v, const char* op) {
+    if (!v.tape) throw Error(std::string(op) + ": the input Var is empty (default-constructed)");
+    v.tape->check_var(v, op);
+    return *v.tape;
+}
+
 extern template class Tape<float>;
 extern template class Tape<double>;
 
