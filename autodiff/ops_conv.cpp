@@ -30,6 +30,14 @@ Patches make_patches(const char* op, const Shape& x, std::size_t kh, std::size_t
     return Patches{x[1], H, W, kh, kw, stride, pad, (H + 2 * pad - kh) / stride + 1, (W + 2 * pad - kw) / stride + 1};
 }
 
+// Output columns ow whose input column ow·s − p + j lies inside [0, W): the range [lo, hi).
+inline void valid_columns(std::size_t Wo, std::size_t W, std::size_t stride, std::size_t pad, std::size_t j,
+                          std::size_t& lo, std::size_t& hi) {
+    lo = std::min(Wo, pad > j ? (pad - j + stride - 1) / stride : 0);    // first ow with ow·s + j ≥ p
+    hi = W + pad > j ? std::min(Wo, (W + pad - j - 1) / stride + 1) : 0;  // past the last with ow·s + j < W + p
+    if (hi < lo) hi = lo;
+}
+
 // cols (D×L) = U(img): cols[(c,i,j), (oh,ow)] = img[c, oh·s − p + i, ow·s − p + j], zero outside.
 template <class T>
 void im2col(const Patches& p, const T* img, T* cols) {
@@ -38,6 +46,8 @@ void im2col(const Patches& p, const T* img, T* cols) {
         for (std::size_t i = 0; i < p.kh; ++i)
             for (std::size_t j = 0; j < p.kw; ++j) {
                 T* row = cols + ((c * p.kh + i) * p.kw + j) * L;
+                std::size_t lo, hi;
+                valid_columns(p.Wo, p.W, p.stride, p.pad, j, lo, hi);
                 for (std::size_t oh = 0; oh < p.Ho; ++oh) {
                     T* dst = row + oh * p.Wo;
                     const std::ptrdiff_t ih = std::ptrdiff_t(oh * p.stride + i) - std::ptrdiff_t(p.pad);
@@ -45,11 +55,13 @@ void im2col(const Patches& p, const T* img, T* cols) {
                         std::fill(dst, dst + p.Wo, T(0));
                         continue;
                     }
-                    const T* src = img + (c * p.H + std::size_t(ih)) * p.W;
-                    for (std::size_t ow = 0; ow < p.Wo; ++ow) {
-                        const std::ptrdiff_t iw = std::ptrdiff_t(ow * p.stride + j) - std::ptrdiff_t(p.pad);
-                        dst[ow] = (iw < 0 || iw >= std::ptrdiff_t(p.W)) ? T(0) : src[iw];
-                    }
+                    const T* src = img + (c * p.H + std::size_t(ih)) * p.W;  // ow·s + j − p ≥ 0 for ow ≥ lo
+                    std::fill(dst, dst + lo, T(0));
+                    if (p.stride == 1)
+                        std::copy(src + lo + j - p.pad, src + hi + j - p.pad, dst + lo);
+                    else
+                        for (std::size_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * p.stride + j - p.pad];
+                    std::fill(dst + hi, dst + p.Wo, T(0));
                 }
             }
 }
@@ -62,15 +74,14 @@ void col2im_add(const Patches& p, const T* cols, T* img) {
         for (std::size_t i = 0; i < p.kh; ++i)
             for (std::size_t j = 0; j < p.kw; ++j) {
                 const T* row = cols + ((c * p.kh + i) * p.kw + j) * L;
+                std::size_t lo, hi;
+                valid_columns(p.Wo, p.W, p.stride, p.pad, j, lo, hi);
                 for (std::size_t oh = 0; oh < p.Ho; ++oh) {
                     const std::ptrdiff_t ih = std::ptrdiff_t(oh * p.stride + i) - std::ptrdiff_t(p.pad);
                     if (ih < 0 || ih >= std::ptrdiff_t(p.H)) continue;
                     const T* src = row + oh * p.Wo;
                     T* dst = img + (c * p.H + std::size_t(ih)) * p.W;
-                    for (std::size_t ow = 0; ow < p.Wo; ++ow) {
-                        const std::ptrdiff_t iw = std::ptrdiff_t(ow * p.stride + j) - std::ptrdiff_t(p.pad);
-                        if (iw >= 0 && iw < std::ptrdiff_t(p.W)) dst[iw] += src[ow];
-                    }
+                    for (std::size_t ow = lo; ow < hi; ++ow) dst[ow * p.stride + j - p.pad] += src[ow];
                 }
             }
 }
