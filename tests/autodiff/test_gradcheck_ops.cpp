@@ -221,6 +221,9 @@ GRADCHECK_CASE(gc_unfold, "unfold") {
                      {uniform(r, {2, 2, 5, 4})});
     expect_gradcheck("unfold 2x3 stride 2 pad 1", [](D&, const Xs& x) { return unfold(x[0], Conv2dGeometry{2, 3, 2, 1}); },
                      {uniform(r, {2, 2, 5, 4})});
+    // padding larger than the kernel: whole output rows and columns see only zeros
+    expect_gradcheck("unfold 2x1 stride 2 pad 3", [](D&, const Xs& x) { return unfold(x[0], Conv2dGeometry{2, 1, 2, 3}); },
+                     {uniform(r, {1, 2, 3, 2})});
 }
 GRADCHECK_CASE(gc_conv2d, "conv2d") {
     Rng r(41);
