@@ -1,0 +1,21 @@
+// gramtape nn: parameters, layers, the paper's models, losses, optimizers (with Gram whitening),
+// the training loop and checkpoints. Include this one header.
+#pragma once
+
+#include "nn/activation.hpp"
+#include "nn/adam.hpp"
+#include "nn/checkpoint.hpp"
+#include "nn/cnn.hpp"
+#include "nn/conv.hpp"
+#include "nn/dnn.hpp"
+#include "nn/gram_whiten.hpp"
+#include "nn/init.hpp"
+#include "nn/linear.hpp"
+#include "nn/losses.hpp"
+#include "nn/optimizer.hpp"
+#include "nn/parameter.hpp"
+#include "nn/polar.hpp"
+#include "nn/sgd.hpp"
+#include "nn/staircase.hpp"
+#include "nn/trainer.hpp"
+#include "nn/vae.hpp"
