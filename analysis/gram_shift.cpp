@@ -21,6 +21,21 @@ Tensor<T> virtual_update(const Tensor<T>& h, const Tensor<T>& dh, T gamma, const
     return out;
 }
 
+namespace {
+
+// (A + D)ᵀ(A + D) − AᵀA = DᵀA + AᵀD + DᵀD for the step D = −γ∇_A L, evaluated term by term (an exact
+// identity, no truncation in γ). Rounding A + D and subtracting two Grams would lose digits instead:
+// the error ε‖A‖² is compared with ‖ΔG‖ ~ γ‖A‖‖∇_A L‖, which can be tiny (many samples, small γ).
+template <class T>
+Tensor<T> gram_difference(const Tensor<T>& a, const Tensor<T>& d, const char* where) {
+    Tensor<T> out = cross_rows(d, a, where);
+    gemm<T>(a, true, d, false, out, T(1), T(1), where);
+    gemm<T>(d, true, d, false, out, T(1), T(1), where);
+    return out;
+}
+
+}  // namespace
+
 template <class T>
 GramShift<T> gram_shift(const Tensor<T>& h, const Tensor<T>& dh, const Tensor<T>& w, const Tensor<T>& dw, T gamma) {
     const char* where = "gram_shift";
@@ -31,12 +46,16 @@ GramShift<T> gram_shift(const Tensor<T>& h, const Tensor<T>& dh, const Tensor<T>
     if (h.shape()[1] != w.shape()[1])
         throw ShapeError(std::string(where) + ": expected h (N × d_in) and W (out × d_in) to share d_in, got h " +
                          shape_str(shape_of(h)) + " and W " + shape_str(shape_of(w)));
-    const Tensor<T> w_plus = virtual_update(w, dw, gamma, where);  // the actual GD step on W
-    const Tensor<T> h_plus = virtual_update(h, dh, gamma, where);  // the virtual step on h
+    if (shape_of(h) != shape_of(dh) || shape_of(w) != shape_of(dw))
+        throw ShapeError(std::string(where) + ": expected h, W and their gradients to have the same shape, got h " +
+                         shape_str(shape_of(h)) + ", ∇h " + shape_str(shape_of(dh)) + ", W " + shape_str(shape_of(w)) +
+                         ", ∇W " + shape_str(shape_of(dw)));
+    const Tensor<T> step_w = T(-gamma) * dw;  // the actual GD step on W
+    const Tensor<T> step_h = T(-gamma) * dh;  // the virtual step on h
 
     GramShift<T> r;
-    r.delta_gram = cross_rows(w_plus, w_plus, where) - cross_rows(w, w, where);
-    r.vcs = cross_rows(h_plus, h_plus, where) - cross_rows(h, h, where);
+    r.delta_gram = gram_difference(w, step_w, where);
+    r.vcs = gram_difference(h, step_h, where);
     const T g2 = gamma * gamma;
     r.remainder = g2 * (cross_rows(dw, dw, where) - cross_rows(dh, dh, where));
     r.abs_first = frobenius(Tensor<T>(r.delta_gram - r.vcs));

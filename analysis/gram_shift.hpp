@@ -4,7 +4,9 @@
 // h⁺ = h − γ∇_h L (Definition 1), and the exact second-order remainder is
 //     R = γ² ∇_W Lᵀ∇_W L − γ² Σ_i ∇_{h_i}L ∇_{h_i}Lᵀ.
 // The first-order terms agree by the Feature Learning Equation, so ΔG − VCS = R holds to round-off
-// and ‖ΔG − VCS‖ = ‖R‖ is O(γ²).
+// and ‖ΔG − VCS‖ = ‖R‖ is O(γ²). Neither side uses Eq. (1): ΔG comes from the weight and its gradient
+// only, VCS from the features and theirs. Both Gram differences are evaluated as DᵀA + AᵀD + DᵀD
+// (exact) rather than by subtracting two rounded Grams, which would leave an error of order ε‖A‖².
 #pragma once
 
 #include "autodiff/tape.hpp"
@@ -13,8 +15,8 @@ namespace gt::analysis {
 
 template <class T>
 struct GramShift {
-    Tensor<T> delta_gram;          // W⁺ᵀW⁺ − WᵀW, computed from the updated weight itself
-    Tensor<T> vcs;                 // Σ_i (h⁺h⁺ᵀ − hhᵀ), computed from the virtually updated features
+    Tensor<T> delta_gram;          // W⁺ᵀW⁺ − WᵀW for W⁺ = W + D, D = −γ∇_W L, as DᵀW + WᵀD + DᵀD
+    Tensor<T> vcs;                 // Σ_i (h_i⁺h_i⁺ᵀ − h_ih_iᵀ), h⁺ = h + D_h, D_h = −γ∇_h L, in the same form
     Tensor<T> remainder;           // R (the exact γ² term)
     double residual_first = 0.0;   // ‖ΔG − VCS‖ / ‖ΔG‖     (Theorem 1 to first order)
     double residual_exact = 0.0;   // ‖ΔG − VCS − R‖ / ‖ΔG‖ (exact identity, round-off only)

@@ -25,7 +25,7 @@ NeuralCollapse neural_collapse(const Tensor<T>& h, const Labels& labels, std::si
     if (w.shape()[0] != C || w.shape()[1] != d)
         throw ShapeError(std::string(where) + ": expected the classifier of shape " + shape_str({C, d}) + ", got " +
                          shape_str(shape_of(w)));
-    const bool has_bias = b.size() > 0;
+    const bool has_bias = b.dimension() != 0;  // a default-constructed (0-d) tensor means no bias
     if (has_bias && (b.dimension() != 1 || b.size() != C))
         throw ShapeError(std::string(where) + ": expected a bias of shape " + shape_str({C}) + " or none, got " +
                          shape_str(shape_of(b)));

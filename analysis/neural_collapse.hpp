@@ -21,8 +21,8 @@ struct NeuralCollapse {
     double nc4 = 0.0;
 };
 
-/// h: N × d features; labels in [0, C), every class present; w: C × d classifier; b: (C,) bias or an
-/// empty tensor for none.
+/// h: N × d features; labels in [0, C), every class present; w: C × d classifier; b: (C,) bias, or a
+/// default-constructed tensor for none.
 template <class T>
 NeuralCollapse neural_collapse(const Tensor<T>& h, const Labels& labels, std::size_t num_classes, const Tensor<T>& w,
                                const Tensor<T>& b = Tensor<T>());
