@@ -4,6 +4,7 @@
 #include <string>
 
 #include "analysis/matrix.hpp"
+#include "analysis/pca.hpp"
 #include "autodiff/gemm.hpp"
 
 namespace gt::analysis {
@@ -47,16 +48,24 @@ void LayerStatistics<T>::add(const Tensor<T>& h, const Tensor<T>& y) {
 }
 
 template <class T>
-TlResult LayerStatistics<T>::target_linearity(const TlOptions& options) const {
+TlResult LayerStatistics<T>::target_linearity(const TlOptions& options, std::size_t pca_above,
+                                              std::size_t pca_dim) const {
     const std::string where = "LayerStatistics::target_linearity (" + name_ + ")";
     if (n_ < 2) throw ValueError(where + ": expected at least 2 samples, got " + std::to_string(n_));
-    const NormalSolve<T> s = solve_normal_equations(hth_, hty_, options.lambda, where.c_str());
+    Tensor<T> hth = hth_, hty = hty_;
+    if (d_ > pca_above) {
+        const Pca<T> p = pca_fit_from_moments(hth_, sum_h_, n_, pca_dim);
+        hty = matmul_plain<T>(p.components, hty_, true, false, where.c_str());
+        hth = matmul_plain<T>(matmul_plain<T>(p.components, hth_, true, false, where.c_str()), p.components, false,
+                              false, where.c_str());
+    }
+    const NormalSolve<T> s = solve_normal_equations(hth, hty, options.lambda, where.c_str());
     // ‖Y − HB‖² = ‖Y‖² − 2 tr(Bᵀ HᵀY) + tr(Bᵀ HᵀH B)
-    const Tensor<T> gb = matmul_plain<T>(hth_, s.x, false, false, where.c_str());
+    const Tensor<T> gb = matmul_plain<T>(hth, s.x, false, false, where.c_str());
     double yy = 0.0, cross = 0.0, quad = 0.0;
     for (std::size_t c = 0; c < c_; ++c) yy += sum_y2_[c];
     for (std::size_t i = 0; i < s.x.size(); ++i) {
-        cross += double(s.x.data()[i]) * double(hty_.data()[i]);
+        cross += double(s.x.data()[i]) * double(hty.data()[i]);
         quad += double(s.x.data()[i]) * double(gb.data()[i]);
     }
     TlResult r;

@@ -6,6 +6,7 @@
 // The surrogate Σ_c ‖W Hᵀ y_c‖² needs only HᵀY; ‖Z‖² and the PCA of Z (out > 1000) need HᵀH and Σh.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,12 @@ class LayerStatistics {
     /// Adds a batch: h (n × d) features with their target rows y (n × c).
     void add(const Tensor<T>& h, const Tensor<T>& y);
 
-    TlResult target_linearity(const TlOptions& options = {}) const;
+    /// TL of the accumulated layer. With d > pca_above the features are first projected onto their
+    /// top pca_dim principal components (the reference code uses 1000 → 256), computed from the
+    /// moments: (HV)ᵀ(HV) = VᵀHᵀHV and (HV)ᵀY = VᵀHᵀY. The default never projects.
+    TlResult target_linearity(const TlOptions& options = {},
+                              std::size_t pca_above = std::numeric_limits<std::size_t>::max(),
+                              std::size_t pca_dim = 256) const;
     /// W: the next layer's weight (out × d).
     SurrogateResult surrogate(const Tensor<T>& w, const SurrogateOptions& options = {}) const;
 

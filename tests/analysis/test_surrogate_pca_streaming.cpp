@@ -127,6 +127,11 @@ BOOST_AUTO_TEST_CASE(streaming_statistics_equal_the_one_shot_computation) {
             BOOST_TEST(a.total_ss == b.total_ss, tt::tolerance(1e-10));
             BOOST_TEST(a.residual_ss == b.residual_ss, tt::tolerance(1e-10));
         }
+    // TL after the PCA of wide features (here d = 7 > 5 → 3) equals TL of the explicitly projected H.
+    const TlResult pa = stats.target_linearity({}, 5, 3);
+    const TlResult pb = target_linearity<double>(reduce_if_wide<double>(h, 5, 3), y);
+    BOOST_TEST(pa.tl == pb.tl, tt::tolerance(1e-10));
+    BOOST_TEST(pa.tl < stats.target_linearity().tl);  // fewer directions fit less
     for (SurrogateOptions o : {SurrogateOptions{}, SurrogateOptions{4, 2}}) {  // plain, and with PCA of Z
         const SurrogateResult a = stats.surrogate(w, o);
         const SurrogateResult b = surrogate<double>(h, w, y, o);

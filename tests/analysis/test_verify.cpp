@@ -39,8 +39,8 @@ BOOST_AUTO_TEST_CASE(verify_in_float_holds_to_float_round_off) {
     c.dtype = "float";
     c.depth = 4;
     for (const auto& r : verify(c)) {
-        BOOST_TEST(r.fl_residual < 1e-4);
-        BOOST_TEST(r.thm1_exact < 1e-3);
+        BOOST_TEST(r.fl_residual < 1e-5);
+        BOOST_TEST(r.thm1_exact < 1e-5);
     }
 }
 
