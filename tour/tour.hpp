@@ -1,0 +1,71 @@
+// What every tour program shares: a --check flag, a verdict line, random tensors, and gnuplot output
+// (an ASCII plot on the terminal, so it works over SSH, and the same picture as a PNG file).
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include <fmt/core.h>
+#include <xtensor/xbuilder.hpp>
+
+#include "autodiff/gemm.hpp"
+#include "autodiff/random.hpp"
+#include "autodiff/tensor.hpp"
+
+namespace tour {
+
+inline bool has_flag(int argc, char** argv, const char* flag) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], flag) == 0) return true;
+    return false;
+}
+
+/// The first argument that is not a flag, or `fallback`.
+inline std::string positional(int argc, char** argv, const char* fallback) {
+    for (int i = 1; i < argc; ++i)
+        if (argv[i][0] != '-') return argv[i];
+    return fallback;
+}
+
+/// Prints whether the chapter's claim holds. The exit code is non-zero only under --check.
+inline int verdict(bool check, bool ok, const std::string& claim) {
+    fmt::print("\n{} {}\n", ok ? "HOLDS:" : "DOES NOT HOLD:", claim);
+    return check && !ok ? 1 : 0;
+}
+
+/// A tensor of standard normals drawn from rng.
+inline gt::Tensor<double> randn(gt::Rng& rng, const gt::Shape& shape) {
+    gt::Tensor<double> t = xt::zeros<double>(shape);
+    for (double& v : t) v = rng.normal();
+    return t;
+}
+
+/// Where the data sets live: $GT_DATA_DIR, else "data" (run from the repository root).
+inline std::string data_dir() {
+    const char* d = std::getenv("GT_DATA_DIR");
+    return d ? d : "data";
+}
+
+/// Writes `data` to <name>.dat and runs gnuplot on `script`, in which the variable `datafile` names
+/// that file: once with `set terminal dumb` (printed here) and once to <name>.png (pngcairo).
+/// `png_script`, when given, replaces `script` for the PNG (e.g. colours an ASCII plot cannot show).
+inline void plot(const std::string& name, const std::string& data, const std::string& script,
+                 const std::string& png_script = "") {
+    std::ofstream(name + ".dat") << data;
+    const std::string head = "datafile = '" + name + ".dat'\n";
+    std::fflush(stdout);
+    for (int png = 0; png < 2; ++png) {
+        FILE* gp = popen("gnuplot", "w");
+        if (!gp) return (void)fmt::print("(gnuplot not found: no plot)\n");
+        const std::string term = png ? "set terminal pngcairo size 900,480\nset output '" + name + ".png'\n"
+                                     : "set terminal dumb size 100,28\n";
+        fmt::print(gp, "{}{}{}", term, head, png && !png_script.empty() ? png_script : script);
+        pclose(gp);
+    }
+    fmt::print("(picture: {}.png, data: {}.dat)\n", name, name);
+}
+
+}  // namespace tour
