@@ -1,6 +1,8 @@
 #include "autodiff/ops_activation.hpp"
 
 #include <cmath>
+#include <cstddef>
+#include <type_traits>
 
 namespace gt {
 
@@ -35,14 +37,105 @@ Var<T> relu(Var<T> a) {
                         [](T x, T) { return x > T(0) ? T(1) : T(0); });
 }
 
+// ---- float GELU: a branch-free erf/exp that the compiler vectorizes ------------------------------
+//
+// std::erf is a scalar libm call (≈ a third of an MLP epoch in a profile). For float we evaluate
+// erf with our own polynomials, fitted here by iteratively reweighted least squares on relative
+// error (max relative error ≈ 2e-7 in float evaluation, i.e. about 1–2 ulp), and compile the two loops
+// for AVX-512, AVX2+FMA and baseline x86-64 (picked at load time). Double keeps std::erf.
+//   |z| < 1:  erf(z) = z·A(z²),  A of degree 5 (Taylor-like, fitted on [0, 1])
+//   |z| ≥ 1:  erf(z) = sign(z)·(1 − e^{−z²}·B(t)),  t = 1/(1 + |z|),  B of degree 7 (fitted on [1, 4])
+// Beyond |z| = 4, e^{−z²}·B < 2e-8 and erf rounds to ±1 in float.
+namespace {
+
+// e^y for y ≤ 0 (y < −87 gives 0): 2^k·e^r with |r| ≤ ln2/2 and a degree-7 Taylor polynomial.
+inline float exp_nonpos(float y) {
+    const float yc = y < -87.0f ? -87.0f : y;
+    const float kf = __builtin_floorf(yc * 1.44269504088896341f + 0.5f);
+    const float r = (yc - kf * 0.693145751953125f) - kf * 1.42860682030941723212e-6f;
+    float p = 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    const int k = int(kf);
+    const float scale = __builtin_bit_cast(float, (k + 127) << 23);
+    return y < -87.0f ? 0.0f : p * scale;
+}
+
+// erf(z), given e = e^{−z²} (shared with GELU's derivative).
+inline float erf_with_exp(float z, float e) {
+    const float a = z < 0.0f ? -z : z;
+    const float s = z * z;
+    float pa = -0.0005631457574629406f;
+    pa = pa * s + 0.00491756139148089f;
+    pa = pa * s - 0.0267113215466456f;
+    pa = pa * s + 0.11280180573359641f;
+    pa = pa * s - 0.3761232627197941f;
+    pa = pa * s + 1.1283791225384534f;
+    const float small = z * pa;
+    const float ac = a < 4.0f ? a : 4.0f;
+    const float t = 1.0f / (1.0f + ac);
+    float q = -0.6466667426167088f;
+    q = q * t + 1.4080169852041218f;
+    q = q * t - 0.7245081472373684f;
+    q = q * t - 0.5709962810516329f;
+    q = q * t + 0.40798838230177326f;
+    q = q * t + 0.5386742606461163f;
+    q = q * t + 0.5668141517525532f;
+    q = q * t - 0.00011065040692798543f;
+    const float big = 1.0f - e * q;
+    return a < 1.0f ? small : (z < 0.0f ? -big : big);
+}
+
+constexpr float kInvSqrt2 = 0.70710678118654752440f;
+constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
+
+__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+void gelu_forward_f32(const float* x, float* y, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const float xi = x[i], z = xi * kInvSqrt2;
+        const float e = exp_nonpos(-z * z);
+        y[i] = 0.5f * xi * (1.0f + erf_with_exp(z, e));
+    }
+}
+
+// ga += g · (Φ(x) + x·φ(x)),  Φ(x) = ½(1 + erf(x/√2)),  φ(x) = e^{−x²/2}/√(2π)
+__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+void gelu_backward_f32(const float* x, const float* g, float* ga, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const float xi = x[i], z = xi * kInvSqrt2;
+        const float e = exp_nonpos(-z * z);
+        ga[i] += g[i] * (0.5f * (1.0f + erf_with_exp(z, e)) + xi * kInvSqrt2Pi * e);
+    }
+}
+
+}  // namespace
+
 template <class T>
 Var<T> gelu(Var<T> a) {
-    constexpr T inv_sqrt2 = T(0.70710678118654752440);
-    constexpr T inv_sqrt_2pi = T(0.39894228040143267794);
-    return pointwise<T>("gelu", a, [](T x) { return T(0.5) * x * (T(1) + std::erf(x * inv_sqrt2)); },
-                        [](T x, T) {
-                            return T(0.5) * (T(1) + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(T(-0.5) * x * x);
-                        });
+    if constexpr (std::is_same_v<T, float>) {
+        Tape<float>& t = tape_of(a, "gelu");
+        Var<float> out = t.push("gelu", shape_of(t.value(a)), {a});
+        gelu_forward_f32(t.value(a).data(), t.mutable_value(out).data(), t.value(a).size());
+        t.set_backward(out, [](Tape<float>& t, int self) {
+            const int ia = t.parents(self)[0];
+            Tensor<float>& ga = t.grad_acc(ia);
+            gelu_backward_f32(t.value(ia).data(), t.grad_of(self).data(), ga.data(), ga.size());
+        });
+        return out;
+    } else {
+        constexpr T inv_sqrt2 = T(0.70710678118654752440);
+        constexpr T inv_sqrt_2pi = T(0.39894228040143267794);
+        return pointwise<T>("gelu", a, [](T x) { return T(0.5) * x * (T(1) + std::erf(x * inv_sqrt2)); },
+                            [](T x, T) {
+                                return T(0.5) * (T(1) + std::erf(x * inv_sqrt2)) +
+                                       x * inv_sqrt_2pi * std::exp(T(-0.5) * x * x);
+                            });
+    }
 }
 
 template <class T>
