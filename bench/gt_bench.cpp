@@ -1,0 +1,399 @@
+// gt_bench: times one workload of gramtape and prints one JSON object on stdout.
+//
+//     gt_bench --workload mlp --threads 1 --dtype float32 [--smoke] [--data-dir data]
+//
+// Workloads (docs/performance.md has the exact setups; bench/torch_reference.py mirrors each one):
+//   mlp         one MNIST epoch of the Figure 2 MLP 784→256→256→10, GELU, SGD(0.01, momentum 0.95), batch 64
+//   mlp-whiten  the same with the Gram-whitened update (10 quintic Newton–Schulz steps per 2-D weight)
+//   mlp4        one epoch of the Figure 4 MLP 784→256×4→10, SGD(0.0005, momentum 0.8), batch 64
+//   cnn         one epoch of the Figure 6 CNN (3 convs 3×3, 16 channels, pool after 0 and 2), batch 64
+//   vae         one VAE epoch (784→512→512→32 ×2 → 512→512→784), Adam(1e-4), batch 128, β = 1
+//   metrics     TL and surrogate for the 4 hidden layers of the mlp4 network on all 60,000 training
+//               images (forward in batches of 1000, streaming moments; no N×N, no N×d kept)
+//   vcs         ΣVCS of the first layer (784×784) over one epoch of a 784→256→10 GELU MLP, SGD(0.05),
+//               batch 64: each step adds x̃ᵀx̃ − xᵀx with x̃ = x − γ·∂L/∂x
+//   peak        the FMA peak of this machine (a register-only FMA loop per thread)
+// The epoch order is the BatchLoader's (seed 0); --write-order FILE saves it (uint32) for the
+// PyTorch side, which then feeds the same batches in the same order.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "analysis/streaming.hpp"
+#include "analysis/covariance_tracking.hpp"
+#include "analysis/target_linearity.hpp"
+#include "autodiff/gemm.hpp"
+#include "autodiff/ops_activation.hpp"
+#include "autodiff/ops_linalg.hpp"
+#include "datasets/loader.hpp"
+#include "datasets/registry.hpp"
+#include "nn/nn.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+
+double now() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+long peak_rss_kb() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;  // kilobytes on Linux
+}
+
+struct Config {
+    std::string workload = "mlp";
+    int threads = 1;
+    std::string dtype = "float32";
+    bool smoke = false;
+    std::string data_dir = "data";
+    std::string write_order;
+    std::size_t smoke_batches = 5;
+};
+
+// GEMM FLOPs of one training step of a stack of Linear layers (in, out): forward 2·B·in·out,
+// weight gradient 2·B·in·out, input gradient 2·B·in·out for every layer but the first (x needs none).
+double linear_train_flops(const std::vector<std::pair<std::size_t, std::size_t>>& layers, std::size_t B,
+                          bool input_grad = false) {
+    double f = 0;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        const double mac = double(B) * double(layers[l].first) * double(layers[l].second);
+        f += 2 * mac * ((l > 0 || input_grad) ? 3 : 2);
+    }
+    return f;
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> mlp_layers(std::size_t in, std::size_t h, std::size_t out,
+                                                            std::size_t hidden) {
+    std::vector<std::pair<std::size_t, std::size_t>> r;
+    for (std::size_t l = 0; l <= hidden; ++l) r.push_back({l == 0 ? in : h, l == hidden ? out : h});
+    return r;
+}
+
+template <class T>
+void write_order(const std::string& path, const gt::data::BatchLoader<T>& loader) {
+    std::vector<std::uint32_t> o(loader.order().begin(), loader.order().end());
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(o.data()), std::streamsize(o.size() * sizeof(std::uint32_t)));
+    if (!f) throw gt::IoError("gt_bench: cannot write the batch order to " + path);
+}
+
+// A BatchSource limited to `limit` batches (smoke mode), over a loader whose first epoch is started
+// (and its order saved) before timing.
+template <class T>
+struct Source {
+    gt::data::BatchLoader<T> loader;
+    std::size_t limit, served = 0;
+    bool first = true;
+    Source(const gt::data::Dataset<T>& d, std::size_t batch, std::size_t limit_, const Config& c)
+        : loader(d, batch, true, 0), limit(limit_) {
+        loader.start_epoch();
+        if (!c.write_order.empty()) write_order(c.write_order, loader);
+    }
+    gt::nn::BatchSource<T> source() {
+        return {[this] { return std::min(limit, loader.num_batches()); },
+                [this] {
+                    if (!first) loader.start_epoch();
+                    first = false;
+                    served = 0;
+                },
+                [this](gt::nn::Batch<T>& b) { return served++ < limit && loader.next(b.x, b.y); }};
+    }
+};
+
+struct Result {
+    double seconds = 0, flops = 0, loss = 0;
+    std::size_t steps = 0, samples = 0;
+    json extra = json::object();
+};
+
+template <class T>
+Result train_classifier(const Config& c, const gt::data::Split<T>& data, const std::string& kind) {
+    using namespace gt;
+    Rng rng(0);
+    const std::size_t limit = c.smoke ? c.smoke_batches : std::size_t(-1);
+    Source<T> src(data.train, 64, limit, c);
+    std::unique_ptr<nn::Module<T>> model;
+    std::function<nn::StepOutput<T>(Tape<T>&, const nn::Batch<T>&)> step;
+    std::unique_ptr<nn::Optimizer<T>> opt;
+    double step_flops = 0;
+    Var<T> xin;  // vcs: the input leaf of the current step
+    analysis::VcsAccumulator<T>* vcs = nullptr;
+    std::unique_ptr<analysis::VcsAccumulator<T>> vcs_owner;
+    T vcs_lr = T(0.05);
+    if (kind == "cnn") {
+        auto* m = new nn::CNN<T>(1, 28, 28, 10, rng, nn::CNNOptions{});
+        model.reset(m);
+        step = [m](Tape<T>& t, const nn::Batch<T>& b) {
+            auto o = m->forward(t, t.input(b.x));
+            return nn::StepOutput<T>{nn::cross_entropy_loss(o.logits, b.y), o.logits};
+        };
+        opt = std::make_unique<nn::SGD<T>>(m->parameters(), nn::SGDOptions{0.01, 0.95});
+        // conv l: Cin → 16 over L outputs (D = Cin·9); forward, ∂W, and ∂x except for conv 0; fc 784→10.
+        const double B = 64;
+        const double conv0 = 2 * B * 16 * 9 * 784, conv1 = 2 * B * 16 * 144 * 196, conv2 = conv1;
+        step_flops = 2 * conv0 + 3 * conv1 + 3 * conv2 + 3 * 2 * B * 784 * 10;
+    } else {
+        std::size_t hidden = 2;
+        if (kind == "mlp4") hidden = 4;
+        if (kind == "vcs") hidden = 1;
+        auto* m = new nn::DNN<T>(784, 256, 10, hidden, true, nn::Activation::GELU, rng);
+        model.reset(m);
+        if (kind == "vcs") {
+            vcs_owner = std::make_unique<analysis::VcsAccumulator<T>>(784);
+            vcs = vcs_owner.get();
+            step = [m, &xin](Tape<T>& t, const nn::Batch<T>& b) {
+                xin = t.input(b.x, true);
+                auto o = m->forward(t, xin);
+                return nn::StepOutput<T>{nn::cross_entropy_loss(o.logits, b.y), o.logits};
+            };
+        } else {
+            step = [m](Tape<T>& t, const nn::Batch<T>& b) {
+                auto o = m->forward(t, t.input(b.x));
+                return nn::StepOutput<T>{nn::cross_entropy_loss(o.logits, b.y), o.logits};
+            };
+        }
+        nn::SGDOptions so{0.01, 0.95};
+        if (kind == "mlp4") so = nn::SGDOptions{0.0005, 0.8};
+        if (kind == "vcs") so = nn::SGDOptions{0.05, 0.0};
+        auto sgd = std::make_unique<nn::SGD<T>>(m->parameters(), so);
+        if (kind == "mlp-whiten") {
+            nn::GramWhitenOptions wo;
+            wo.track_deviation = false;  // the paper's code does not compute it
+            opt = std::make_unique<nn::GramWhiten<T>>(std::move(sgd), wo);
+        } else {
+            opt = std::move(sgd);
+        }
+        const auto layers = mlp_layers(784, 256, 10, hidden);
+        step_flops = linear_train_flops(layers, 64, kind == "vcs");
+        if (kind == "mlp-whiten")
+            for (const auto& [in, out] : layers) {  // W1·W2ᵀ, 10 × (XᵀX, S², X·P), Q·W2
+                const double m_ = double(out), n_ = double(in);
+                step_flops += 2 * m_ * m_ * n_ * 2 + 10 * 6 * m_ * m_ * m_;
+            }
+        if (kind == "vcs") step_flops += 2 * 2 * 64.0 * 784 * 784;  // x̃ᵀx̃ and xᵀx
+    }
+    nn::TrainerOptions to;
+    to.progress = false;
+    nn::Trainer<T> trainer(*model, *opt, step, to);
+    if (vcs)
+        trainer.on_after_backward = [&](const nn::StepInfo<T>& info) { vcs->add(info.tape, xin, vcs_lr); };
+    auto bs = src.source();
+    const double t0 = now();
+    const nn::EpochStats st = trainer.train_epoch(bs);
+    Result r;
+    r.seconds = now() - t0;
+    r.steps = st.steps;
+    r.samples = st.samples;
+    r.loss = st.loss;
+    // The last batch of an epoch may be short: scale the per-step count by samples.
+    r.flops = step_flops * double(st.samples) / 64.0;
+    r.extra["accuracy"] = st.accuracy;
+    if (vcs) {
+        double tr = 0;
+        for (std::size_t i = 0; i < 784; ++i) tr += double(vcs->total()(i, i));
+        r.extra["vcs_trace"] = tr;
+    }
+    return r;
+}
+
+template <class T>
+Result train_vae(const Config& c, const gt::data::Split<T>& data) {
+    using namespace gt;
+    Rng rng(0), noise(1);
+    const std::size_t limit = c.smoke ? c.smoke_batches : std::size_t(-1);
+    Source<T> src(data.train, 128, limit, c);
+    nn::VAE<T> vae(784, rng);
+    nn::AdamOptions ao;
+    ao.lr = 1e-4;
+    nn::Adam<T> opt(vae.parameters(), ao);
+    auto step = [&](Tape<T>& t, const nn::Batch<T>& b) {
+        auto o = vae.forward(t, t.input(b.x), noise);
+        return nn::StepOutput<T>{nn::vae_loss(o.recon, o.x, o.mu, o.logvar, T(1)), Var<T>{}};
+    };
+    nn::TrainerOptions to;
+    to.progress = false;
+    nn::Trainer<T> trainer(vae, opt, step, to);
+    auto bs = src.source();
+    const double t0 = now();
+    const nn::EpochStats st = trainer.train_epoch(bs);
+    Result r;
+    r.seconds = now() - t0;
+    r.steps = st.steps;
+    r.samples = st.samples;
+    r.loss = st.loss;
+    const std::vector<std::pair<std::size_t, std::size_t>> layers = {
+        {784, 512}, {512, 512}, {512, 32}, {512, 32}, {32, 512}, {512, 512}, {512, 784}};
+    r.flops = linear_train_flops(layers, st.samples);  // every layer but the first also gives ∂input
+    return r;
+}
+
+template <class T>
+Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
+    using namespace gt;
+    Rng rng(0);
+    nn::DNN<T> model(784, 256, 10, 4, true, nn::Activation::GELU, rng);
+    const data::Dataset<T>& d = data.train;
+    const std::size_t N = c.smoke ? 2000 : d.size(), bs = 1000, width = 256, C = 10;
+    Labels labels(d.y.begin(), d.y.begin() + std::ptrdiff_t(N));
+    Tape<T> tape;
+    NoGradGuard<T> guard(tape);
+    Tensor<T> x, y;
+    const double t0 = now();
+    const Tensor<T> ycent = analysis::centred_one_hot<T>(labels, C);
+    std::vector<analysis::LayerStatistics<T>> stats;
+    for (std::size_t l = 0; l < 4; ++l) stats.emplace_back(width, C, "layer " + std::to_string(l + 1));
+    for (std::size_t s = 0; s < N; s += bs) {
+        const std::size_t n = std::min(bs, N - s);
+        x.resize({n, 784});
+        std::copy(d.x.data() + s * 784, d.x.data() + (s + n) * 784, x.data());
+        y.resize({n, C});
+        std::copy(ycent.data() + s * C, ycent.data() + (s + n) * C, y.data());
+        tape.reset();
+        auto o = model.forward(tape, tape.input(x));
+        for (std::size_t l = 0; l < 4; ++l) stats[l].add(o.hidden[l].value(), y);
+    }
+    auto linears = model.linears();
+    json tl = json::array(), sur = json::array();
+    for (std::size_t l = 0; l < 4; ++l) {
+        tl.push_back(stats[l].target_linearity().tl);
+        sur.push_back(stats[l].surrogate(linears[l + 1]->weight.value).s);
+    }
+    Result r;
+    r.seconds = now() - t0;
+    r.samples = N;
+    r.steps = (N + bs - 1) / bs;
+    // forward GEMMs + HᵀH (general GEMM, d²) and HᵀY per layer
+    r.flops = 2.0 * N * (784 * 256 + 3 * 256 * 256 + 256 * 10) + 4 * (2.0 * N * width * width + 2.0 * N * width * C);
+    r.extra["tl"] = tl;
+    r.extra["surrogate"] = sur;
+    return r;
+}
+
+// FMA peak: K independent accumulator vectors per thread, all in registers (the loop body is pure
+// vfmadd: the empty asm keeps each chain in a register without adding instructions).
+#define GT_FMA_LOOP(NAME, TARGET, T, BYTES)                                              \
+    __attribute__((target(TARGET))) double NAME(double seconds) {                        \
+        constexpr int W = BYTES / sizeof(T);                                              \
+        constexpr int K = 12;                                                             \
+        typedef T V __attribute__((vector_size(BYTES)));                                  \
+        V acc[K], a, b;                                                                   \
+        for (int i = 0; i < W; ++i) {                                                     \
+            a[i] = T(0.999999);                                                           \
+            b[i] = T(1e-7);                                                               \
+        }                                                                                 \
+        for (int k = 0; k < K; ++k) acc[k] = a * T(k);                                    \
+        const long iters = 1 << 20;                                                       \
+        long reps = 0;                                                                    \
+        const double t0 = now();                                                          \
+        double t1;                                                                        \
+        do {                                                                              \
+            for (long it = 0; it < iters; ++it)                                           \
+                for (int k = 0; k < K; ++k) {                                             \
+                    acc[k] = acc[k] * a + b;                                              \
+                    asm volatile("" : "+v"(acc[k]));                                      \
+                }                                                                         \
+            ++reps;                                                                       \
+            t1 = now();                                                                   \
+        } while (t1 - t0 < seconds);                                                      \
+        T sink = 0;                                                                       \
+        for (int k = 0; k < K; ++k) sink += acc[k][0];                                    \
+        if (sink == T(42)) std::puts("");                                                 \
+        return 2.0 * W * K * double(iters) * double(reps) / (t1 - t0);                    \
+    }
+GT_FMA_LOOP(fma512_f32, "avx512f,fma", float, 64)
+GT_FMA_LOOP(fma512_f64, "avx512f,fma", double, 64)
+GT_FMA_LOOP(fma256_f32, "avx2,fma", float, 32)
+GT_FMA_LOOP(fma256_f64, "avx2,fma", double, 32)
+#undef GT_FMA_LOOP
+
+template <class T>
+double fma_peak_thread(double seconds) {
+    __builtin_cpu_init();
+    const bool avx512 = __builtin_cpu_supports("avx512f");
+    if constexpr (sizeof(T) == 4) return avx512 ? fma512_f32(seconds) : fma256_f32(seconds);
+    else return avx512 ? fma512_f64(seconds) : fma256_f64(seconds);
+}
+
+template <class T>
+Result fma_peak(const Config& c) {
+    const double secs = c.smoke ? 0.05 : 1.0;
+    std::vector<double> per(c.threads);
+    std::vector<std::thread> ts;
+    for (int i = 0; i < c.threads; ++i) ts.emplace_back([&per, i, secs] { per[i] = fma_peak_thread<T>(secs); });
+    for (auto& t : ts) t.join();
+    Result r;
+    double total = 0;
+    for (double p : per) total += p;
+    r.seconds = secs;
+    r.flops = total * secs;
+    r.extra["per_thread_gflops"] = per;
+    return r;
+}
+
+template <class T>
+Result run(const Config& c) {
+    if (c.workload == "peak") return fma_peak<T>(c);
+    gt::data::LoadOptions lo;
+    lo.data_dir = c.data_dir;
+    const gt::data::Split<T> data = gt::data::load<T>("mnist", lo);
+    if (c.workload == "vae") return train_vae<T>(c, data);
+    if (c.workload == "metrics") return layer_metrics<T>(c, data);
+    return train_classifier<T>(c, data, c.workload);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string kernel = gt::select_blas_kernel(argv);
+    Config c;
+    CLI::App app{"gt_bench: time one gramtape workload, print JSON"};
+    app.add_option("--workload", c.workload, "mlp | mlp-whiten | mlp4 | cnn | vae | metrics | vcs | peak")
+        ->check(CLI::IsMember({"mlp", "mlp-whiten", "mlp4", "cnn", "vae", "metrics", "vcs", "peak"}));
+    app.add_option("--threads", c.threads, "BLAS threads (the only pool)")->check(CLI::Range(1, 256));
+    app.add_option("--dtype", c.dtype, "float32 | float64")->check(CLI::IsMember({"float32", "float64"}));
+    app.add_flag("--smoke", c.smoke, "a few batches only (keeps the benchmark working in the test suite)");
+    app.add_option("--smoke-batches", c.smoke_batches, "batches per workload in smoke mode");
+    app.add_option("--data-dir", c.data_dir, "folder holding mnist/");
+    app.add_option("--write-order", c.write_order, "write the epoch's sample order (uint32) to this file");
+    CLI11_PARSE(app, argc, argv);
+    try {
+        gt::set_num_threads(c.threads);
+        const long rss0 = peak_rss_kb();
+        const Result r = c.dtype == "float64" ? run<double>(c) : run<float>(c);
+        json j;
+        j["impl"] = "gramtape";
+        j["workload"] = c.workload;
+        j["dtype"] = c.dtype;
+        j["threads"] = c.threads;
+        j["smoke"] = c.smoke;
+        j["seconds"] = r.seconds;
+        j["flops"] = r.flops;
+        j["gflops_per_s"] = r.seconds > 0 ? r.flops / r.seconds / 1e9 : 0.0;
+        j["steps"] = r.steps;
+        j["samples"] = r.samples;
+        j["loss"] = r.loss;
+        j["peak_rss_kb"] = peak_rss_kb();
+        j["rss_before_kb"] = rss0;
+        j["blas_kernel"] = kernel;
+        j["openblas_coretype_env"] = std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "";
+        j["extra"] = r.extra;
+        std::printf("%s\n", j.dump().c_str());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "gt_bench: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
