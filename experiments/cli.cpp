@@ -1,0 +1,445 @@
+#include "experiments/cli.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "autodiff/gemm.hpp"
+#include "experiments/datasets_glue.hpp"
+#include "experiments/figure.hpp"
+#include "experiments/io.hpp"
+#include "experiments/progress.hpp"
+#include "experiments/report.hpp"
+#include "experiments/verify_command.hpp"
+
+namespace gt::experiments {
+
+namespace {
+
+struct Flags {
+    std::string preset = "quick";
+    std::string dataset;
+    std::string seeds;
+    long epochs = 0;
+    double lr = 0.0, momentum = 0.0;
+    long batch_size = 0;
+    std::string dtype = "float";
+    int threads = 2;
+    std::string out = "runs";
+    std::string config;
+    std::string data_dir = "data";
+    std::string report_dir = "report";
+    // Which optional flags the user gave.
+    CLI::Option *o_dataset = nullptr, *o_seeds = nullptr, *o_epochs = nullptr, *o_lr = nullptr,
+                *o_momentum = nullptr, *o_batch = nullptr, *o_dtype = nullptr;
+};
+
+bool given(const CLI::Option* o) { return o != nullptr && o->count() > 0; }
+
+std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+    return s;
+}
+
+std::vector<int> parse_seeds(const std::string& text) {
+    const std::string bad = fmt::format(
+        "--seeds '{}': expected comma-separated non-negative integers or a range like 0-4", text);
+    std::vector<int> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t c = text.find(',', start);
+        const std::string part = text.substr(start, c == std::string::npos ? std::string::npos : c - start);
+        if (part.empty()) throw UsageError(bad);
+        const std::size_t dash = part.find('-');
+        try {
+            std::size_t used = 0;
+            if (dash != std::string::npos && dash > 0) {
+                const int a = std::stoi(part.substr(0, dash), &used);
+                if (used != dash) throw UsageError(bad);
+                const std::string rest = part.substr(dash + 1);
+                const int b = std::stoi(rest, &used);
+                if (used != rest.size() || b < a || a < 0) throw UsageError(bad);
+                for (int s = a; s <= b; ++s) out.push_back(s);
+            } else {
+                const int a = std::stoi(part, &used);
+                if (used != part.size() || a < 0) throw UsageError(bad);
+                out.push_back(a);
+            }
+        } catch (const std::logic_error&) {
+            throw UsageError(bad);
+        }
+        if (c == std::string::npos) break;
+        start = c + 1;
+    }
+    if (out.empty() || out.size() > 1000) throw UsageError(bad);
+    return out;
+}
+
+void require_key(const json& defaults, const std::string& key, const std::string& flag, const std::string& fig) {
+    if (!defaults.contains(key)) {
+        std::vector<std::string> keys;
+        for (auto it = defaults.begin(); it != defaults.end(); ++it) keys.push_back(it.key());
+        throw UsageError(fmt::format("{} does not use {} (its settings: {})", fig, flag, join(keys)));
+    }
+}
+
+/// The effective config: preset defaults, then --config FILE, then explicit flags.
+json effective_config(const Figure& fig, const Flags& f, const std::string& dataset) {
+    const FigureInfo info = fig.info();
+    json cfg = fig.defaults(f.preset, dataset);
+    if (!f.config.empty()) {
+        json file;
+        try {
+            file = read_json(f.config);
+        } catch (const IoError& e) {
+            throw UsageError(std::string("--config: ") + e.what());
+        }
+        if (!file.is_object()) throw UsageError(fmt::format("--config '{}': expected a JSON object", f.config));
+        for (auto it = file.begin(); it != file.end(); ++it) {
+            if (it.key() == "figure" || it.key() == "preset" || it.key() == "dataset") continue;
+            require_key(cfg, it.key(), "'" + it.key() + "' (in --config " + f.config + ")", info.id);
+            if (cfg.at(it.key()).type() != it.value().type() &&
+                !(cfg.at(it.key()).is_number() && it.value().is_number()))
+                throw UsageError(fmt::format("--config '{}': '{}' must be {} like {}, got {}", f.config, it.key(),
+                                             cfg.at(it.key()).type_name(), cfg.at(it.key()).dump(), it.value().dump()));
+            cfg[it.key()] = it.value();
+        }
+    }
+    if (given(f.o_seeds)) {
+        require_key(cfg, "seeds", "--seeds", info.id);
+        cfg["seeds"] = parse_seeds(f.seeds);
+    }
+    if (given(f.o_epochs)) {
+        require_key(cfg, "epochs", "--epochs", info.id);
+        if (f.epochs < 1 || f.epochs > 100000)
+            throw UsageError(fmt::format("--epochs {}: expected an integer in [1, 100000]", f.epochs));
+        cfg["epochs"] = f.epochs;
+    }
+    if (given(f.o_lr)) {
+        require_key(cfg, "lr", "--lr", info.id);
+        if (!(f.lr > 0 && f.lr < 1e4)) throw UsageError(fmt::format("--lr {}: expected a number in (0, 1e4)", f.lr));
+        cfg["lr"] = f.lr;
+    }
+    if (given(f.o_momentum)) {
+        require_key(cfg, "momentum", "--momentum", info.id);
+        if (!(f.momentum >= 0 && f.momentum < 1))
+            throw UsageError(fmt::format("--momentum {}: expected a number in [0, 1)", f.momentum));
+        cfg["momentum"] = f.momentum;
+    }
+    if (given(f.o_batch)) {
+        require_key(cfg, "batch_size", "--batch-size", info.id);
+        if (f.batch_size < 1 || f.batch_size > 1000000)
+            throw UsageError(fmt::format("--batch-size {}: expected an integer in [1, 1000000]", f.batch_size));
+        cfg["batch_size"] = f.batch_size;
+    }
+    cfg["figure"] = info.id;
+    cfg["preset"] = f.preset;
+    cfg["dataset"] = dataset;
+    cfg["dtype"] = f.dtype;
+    cfg["threads"] = f.threads;
+    cfg["data_dir"] = f.data_dir;
+    return cfg;
+}
+
+std::string command_line(const Figure& fig, const Flags& f, const std::string& dataset) {
+    std::string c = fmt::format("gramtape {} --preset {}", fig.info().id, f.preset);
+    if (!dataset.empty()) c += " --dataset " + dataset;
+    if (given(f.o_seeds)) c += " --seeds " + f.seeds;
+    if (given(f.o_epochs)) c += fmt::format(" --epochs {}", f.epochs);
+    if (given(f.o_lr)) c += fmt::format(" --lr {}", f.lr);
+    if (given(f.o_momentum)) c += fmt::format(" --momentum {}", f.momentum);
+    if (given(f.o_batch)) c += fmt::format(" --batch-size {}", f.batch_size);
+    if (f.dtype != "float") c += " --dtype " + f.dtype;
+    if (!f.config.empty()) c += " --config " + f.config;
+    return c;
+}
+
+/// The datasets this invocation runs (one run folder each); "" for synthetic-data figures.
+std::vector<std::string> datasets_to_run(const Figure& fig, const Flags& f, std::vector<std::string>* skipped) {
+    const FigureInfo info = fig.info();
+    if (info.datasets.empty()) {
+        if (given(f.o_dataset) && !f.dataset.empty())
+            throw UsageError(fmt::format("{} uses synthetic data: --dataset is not accepted", info.id));
+        return {""};
+    }
+    std::vector<std::string> want;
+    if (given(f.o_dataset)) {
+        std::size_t start = 0;
+        for (;;) {
+            const std::size_t c = f.dataset.find(',', start);
+            want.push_back(f.dataset.substr(start, c == std::string::npos ? std::string::npos : c - start));
+            if (c == std::string::npos) break;
+            start = c + 1;
+        }
+        for (const auto& d : want) {
+            if (std::find(info.datasets.begin(), info.datasets.end(), d) == info.datasets.end())
+                throw UsageError(fmt::format("--dataset '{}': not a dataset of {} (valid: {})", d, info.id,
+                                             join(info.datasets)));
+            if (!dataset_available(d, f.data_dir))
+                throw UsageError(fmt::format("--dataset '{}': its files are not under '{}' (available here: {})", d,
+                                             f.data_dir, join(available_datasets(f.data_dir))));
+        }
+        return want;
+    }
+    std::vector<std::string> out;
+    const auto it = info.preset_datasets.find(f.preset);
+    for (const auto& d : it == info.preset_datasets.end() ? info.datasets : it->second) {
+        if (dataset_available(d, f.data_dir)) out.push_back(d);
+        else if (skipped) skipped->push_back(d);
+    }
+    if (out.empty())
+        throw UsageError(fmt::format("{}: none of its datasets ({}) is under --data-dir '{}'", info.id,
+                                     join(info.datasets), f.data_dir));
+    return out;
+}
+
+void print_summary(const Summary& s, const fs::path& folder) {
+    std::printf("%s%s: %s  (%.0f s)\n", s.figure.c_str(), s.dataset.empty() ? "" : (" " + s.dataset).c_str(),
+                folder.string().c_str(), s.seconds);
+    for (const auto& r : s.rows)
+        std::printf("  %-44s ours %-12s paper %s\n", r.quantity.c_str(), r.ours.c_str(), r.paper.c_str());
+    for (const auto& c : s.claims)
+        std::printf("  [%s] %s — %s\n", c.pass ? "PASS" : "FAIL", c.claim.c_str(), c.detail.c_str());
+    std::fflush(stdout);
+}
+
+/// Runs one figure on one dataset into its run folder. Returns the folder.
+fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) {
+    const FigureInfo info = fig.info();
+    const json cfg = effective_config(fig, f, dataset);
+    const std::string name = info.id + "-" + f.preset + (dataset.empty() ? "" : "-" + dataset);
+    RunFolder folder = RunFolder::open(f.out, name, cfg);
+    if (folder.complete()) {
+        std::printf("%s: already complete in %s (delete the folder to rerun)\n", info.id.c_str(),
+                    folder.path().string().c_str());
+        return folder.path();
+    }
+    MetricsLog metrics(folder.file("metrics.csv"));
+    if (folder.resumed() && fs::exists(metrics.path())) {
+        metrics.load();
+        std::fprintf(stderr, "%s: resuming in %s\n", info.id.c_str(), folder.path().string().c_str());
+    }
+    RunContext ctx;
+    ctx.config = cfg;
+    ctx.folder = &folder;
+    ctx.metrics = &metrics;
+    ctx.command = command_line(fig, f, dataset);
+    const std::string start = utc_now();
+    const double before = folder.progress().value("seconds", 0.0);
+    const auto t0 = std::chrono::steady_clock::now();
+    folder.write_meta(cfg, start, "", before, ctx.command);
+    Summary s = fig.run(ctx);
+    const double secs = before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    s.figure = info.id;
+    s.title = info.title;
+    s.preset = f.preset;
+    s.dataset = dataset;
+    s.command = ctx.command;
+    s.seconds = secs;
+    metrics.flush();
+    write_json_atomic(folder.file("summary.json"), s.to_json());
+    folder.write_meta(cfg, start, utc_now(), secs, ctx.command);
+    json p = folder.progress();
+    p["seconds"] = secs;
+    folder.save_progress(p);
+    folder.mark_complete();
+    print_summary(s, folder.path());
+    return folder.path();
+}
+
+void add_run_flags(CLI::App* app, Flags& f, const Figure* fig) {
+    std::string dflt;
+    if (fig) {
+        auto show = [&](const std::string& key) {
+            std::string s;
+            for (const auto& p : presets()) {
+                const json d = fig->defaults(p, "");
+                if (d.contains(key)) s += (s.empty() ? "" : ", ") + p + " " + d.at(key).dump();
+            }
+            return s.empty() ? std::string("not used by this figure") : "defaults: " + s;
+        };
+        const FigureInfo info = fig->info();
+        std::string ds = info.datasets.empty() ? "synthetic data, not accepted" : "one or more of " + join(info.datasets, "|");
+        if (!info.datasets.empty()) {
+            ds += "; defaults:";
+            for (const auto& [p, v] : info.preset_datasets) ds += " " + p + " " + join(v, ",");
+            ds += " (those whose files exist)";
+        }
+        f.o_dataset = app->add_option("--dataset", f.dataset, ds);
+        f.o_seeds = app->add_option("--seeds", f.seeds, "seeds, e.g. 0,1,2 or 0-4; " + show("seeds"));
+        f.o_epochs = app->add_option("--epochs", f.epochs, "training epochs (steps for fig1); " + show("epochs"));
+        f.o_lr = app->add_option("--lr", f.lr, "learning rate; " + show("lr"));
+        f.o_momentum = app->add_option("--momentum", f.momentum, "SGD momentum; " + show("momentum"));
+        f.o_batch = app->add_option("--batch-size", f.batch_size, "mini-batch size; " + show("batch_size"));
+        f.o_dtype = app->add_option("--dtype", f.dtype, "float or double")
+                        ->check(CLI::IsMember({"float", "double"}))
+                        ->capture_default_str();
+        app->add_option("--config", f.config,
+                        "JSON file overriding preset settings (keys as in the run's config.json); flags win");
+    }
+    app->add_option("--preset", f.preset, "smoke (seconds), quick (minutes) or paper (the paper's settings)")
+        ->check(CLI::IsMember(presets()))
+        ->capture_default_str();
+    app->add_option("--threads", f.threads, "BLAS threads (the only thread pool)")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    app->add_option("--out", f.out, "root folder of the run folders")->capture_default_str();
+    app->add_option("--data-dir", f.data_dir, "folder holding mnist/, fashion-mnist/, ...")->capture_default_str();
+}
+
+int cmd_list(const Flags& f) {
+    const auto avail = available_datasets(f.data_dir);
+    std::printf("Figures (datasets found under '%s': %s):\n\n", f.data_dir.c_str(),
+                avail.empty() ? "none" : join(avail).c_str());
+    for (const Figure* fig : figures()) {
+        const FigureInfo i = fig->info();
+        std::printf("%-6s %s\n       %s\n", i.id.c_str(), i.title.c_str(), i.shows.c_str());
+        if (i.datasets.empty()) {
+            std::printf("       data: synthetic\n");
+        } else {
+            std::string ds;
+            for (const auto& d : i.datasets) ds += (ds.empty() ? "" : ", ") + d + (dataset_available(d, f.data_dir) ? "" : " (missing)");
+            std::printf("       data: %s\n", ds.c_str());
+        }
+        std::string est;
+        for (const auto& p : presets())
+            if (i.estimate.count(p)) est += (est.empty() ? "" : ", ") + p + " " + i.estimate.at(p);
+        std::printf("       time (2 cores): %s\n\n", est.c_str());
+    }
+    std::printf("Run one with `gramtape <figure> --preset smoke|quick|paper`, all with `gramtape reproduce`.\n");
+    return 0;
+}
+
+int cmd_figure(const Figure& fig, const Flags& f) {
+    gt::set_num_threads(f.threads);
+    std::vector<std::string> skipped;
+    const auto ds = datasets_to_run(fig, f, &skipped);
+    for (const auto& d : skipped)
+        std::fprintf(stderr, "%s: skipping %s (its files are not under '%s')\n", fig.info().id.c_str(), d.c_str(),
+                     f.data_dir.c_str());
+    for (const auto& d : ds) run_one(fig, f, d);
+    return 0;
+}
+
+int cmd_reproduce(Flags f, const std::string& only) {
+    gt::set_num_threads(f.threads);
+    std::vector<std::string> want;
+    if (!only.empty()) {
+        std::size_t start = 0;
+        for (;;) {
+            const std::size_t c = only.find(',', start);
+            const std::string id = only.substr(start, c == std::string::npos ? std::string::npos : c - start);
+            if (!find_figure(id)) throw UsageError(fmt::format("--only '{}': unknown figure (valid: {})", id, figure_ids()));
+            want.push_back(id);
+            if (c == std::string::npos) break;
+            start = c + 1;
+        }
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    int failures = 0;
+    for (const Figure* fig : figures()) {
+        const FigureInfo info = fig->info();
+        if (!want.empty() && std::find(want.begin(), want.end(), info.id) == want.end()) continue;
+        Flags g = f;
+        g.o_dataset = g.o_seeds = g.o_epochs = g.o_lr = g.o_momentum = g.o_batch = g.o_dtype = nullptr;
+        std::fprintf(stderr, "== %s: %s (preset %s)\n", info.id.c_str(), info.title.c_str(), f.preset.c_str());
+        try {
+            cmd_figure(*fig, g);
+        } catch (const UsageError&) {
+            throw;
+        } catch (const std::exception& e) {
+            ++failures;
+            std::fprintf(stderr, "gramtape: %s failed: %s\n", info.id.c_str(), e.what());
+        }
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const std::size_t n = write_report(f.out, f.report_dir, f.preset);
+    std::printf("reproduce --preset %s: %.0f s wall; report of %zu runs in %s/index.html\n", f.preset.c_str(), secs, n,
+                f.report_dir.c_str());
+    return failures ? 1 : 0;
+}
+
+}  // namespace
+
+int main_cli(int argc, char** argv) {
+    CLI::App app{"gramtape — runs the figures of \"The Weight Gram Matrix Captures Sequential Feature "
+                 "Linearization in Deep Networks\" (arXiv 2605.06258) and writes a report."};
+    app.require_subcommand(1);
+    app.set_help_all_flag("--help-all", "help for every subcommand");
+
+    Flags list_flags;
+    CLI::App* list = app.add_subcommand("list", "figures, what each shows, datasets found here, time per preset");
+    list->add_option("--data-dir", list_flags.data_dir, "folder holding the datasets")->capture_default_str();
+
+    std::vector<std::pair<CLI::App*, const Figure*>> figure_cmds;
+    std::vector<std::unique_ptr<Flags>> figure_flags;
+    for (const Figure* fig : figures()) {
+        const FigureInfo i = fig->info();
+        figure_flags.push_back(std::make_unique<Flags>());
+        CLI::App* sub = app.add_subcommand(i.id, i.title + ": " + i.shows);
+        add_run_flags(sub, *figure_flags.back(), fig);
+        figure_cmds.emplace_back(sub, fig);
+    }
+
+    Flags rep_flags;
+    std::string only;
+    CLI::App* reproduce = app.add_subcommand("reproduce", "run every figure (default datasets of the preset), then the report");
+    add_run_flags(reproduce, rep_flags, nullptr);
+    reproduce->add_option("--report-dir", rep_flags.report_dir, "where the report goes")->capture_default_str();
+    reproduce->add_option("--only", only, "comma-separated figure ids to run (default: all)");
+
+    Flags report_flags;
+    CLI::App* report = app.add_subcommand("report", "rebuild report/index.html and report/README.md from the run folders");
+    report->add_option("--runs", report_flags.out, "root folder of the run folders")->capture_default_str();
+    report->add_option("--report-dir", report_flags.report_dir, "where the report goes")->capture_default_str();
+    std::string report_preset;
+    report->add_option("--preset", report_preset, "only runs of this preset (default: all)")->check(CLI::IsMember(presets()));
+
+    VerifyFlags vflags;
+    CLI::App* verify = app.add_subcommand("verify", "check the Feature Learning equation and Theorem 1 layer by layer on a random model");
+    add_verify_flags(verify, vflags);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string what = e.what();
+        if (what.find("A subcommand is required") != std::string::npos || what.find("requires at least 1") != std::string::npos)
+            what = "a command is required: list, " + figure_ids() + ", reproduce, report, verify (see --help)";
+        if (e.get_name() == "ExtrasError" && argc > 1)
+            what = fmt::format("unknown command or argument '{}' (commands: list, {}, reproduce, report, verify)",
+                               argv[1], figure_ids());
+        std::fprintf(stderr, "gramtape: error: %s\n", what.c_str());
+        return 2;
+    }
+
+    try {
+        if (list->parsed()) return cmd_list(list_flags);
+        for (std::size_t k = 0; k < figure_cmds.size(); ++k)
+            if (figure_cmds[k].first->parsed()) return cmd_figure(*figure_cmds[k].second, *figure_flags[k]);
+        if (reproduce->parsed()) return cmd_reproduce(rep_flags, only);
+        if (report->parsed()) {
+            const std::size_t n = write_report(report_flags.out, report_flags.report_dir, report_preset);
+            std::printf("report of %zu runs written to %s/index.html and %s/README.md\n", n,
+                        report_flags.report_dir.c_str(), report_flags.report_dir.c_str());
+            return 0;
+        }
+        if (verify->parsed()) return run_verify(vflags);
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "gramtape: error: %s\n", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "gramtape: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace gt::experiments

@@ -1,0 +1,14 @@
+// What the experiments need to know about data sets on this machine.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gt::experiments {
+
+/// True when the files of `name` ("mnist", "fashion-mnist", "cifar10", ...) are under data_dir.
+bool dataset_available(const std::string& name, const std::string& data_dir);
+/// The real data sets found under data_dir.
+std::vector<std::string> available_datasets(const std::string& data_dir);
+
+}  // namespace gt::experiments

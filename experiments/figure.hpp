@@ -1,0 +1,110 @@
+// The figure registry: every paper figure is one Figure subclass in experiments/figures/, registered
+// with GT_REGISTER_FIGURE. The CLI, `reproduce` and the report only talk to this interface.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "autodiff/tensor.hpp"
+#include "experiments/metrics.hpp"
+#include "experiments/run_folder.hpp"
+
+namespace gt::experiments {
+
+using json = nlohmann::json;
+
+/// A bad flag, flag value or config key: the CLI prints the message (which names the flag and the
+/// valid choices) and exits with status 2.
+struct UsageError : ValueError {
+    using ValueError::ValueError;
+};
+
+inline const std::vector<std::string>& presets() {
+    static const std::vector<std::string> p{"smoke", "quick", "paper"};
+    return p;
+}
+
+/// One line of the report's "ours vs paper" table.
+struct SummaryRow {
+    std::string quantity;
+    std::string ours;
+    std::string paper;   // the paper's number, "—" when it reports none
+    std::string source;  // "paper text", "read from the paper's plot", "notebook output", ...
+};
+
+/// One claim of the figure, checked on our run.
+struct ClaimCheck {
+    std::string claim;
+    bool pass = false;
+    std::string detail;  // the numbers behind the verdict
+};
+
+/// What a finished run tells the report; written as summary.json in the run folder.
+struct Summary {
+    std::string figure, title, preset, dataset, command, setup;
+    std::vector<std::string> images;       // file names inside the run folder
+    std::vector<SummaryRow> rows;
+    std::vector<ClaimCheck> claims;
+    std::vector<std::string> differences;  // setup differences from the paper, stated plainly
+    double seconds = 0.0;
+
+    json to_json() const;
+    static Summary from_json(const json& j, const std::string& where);
+};
+
+struct FigureInfo {
+    std::string id;      // "fig2"
+    std::string title;   // "Gram whitening vs plain SGD"
+    std::string shows;   // one sentence for `gramtape list`
+    std::vector<std::string> datasets;  // accepted --dataset values; empty = synthetic data only
+    std::map<std::string, std::vector<std::string>> preset_datasets;  // default datasets per preset
+    std::map<std::string, std::string> estimate;                       // per preset, e.g. "~2 min"
+};
+
+/// Everything a figure's run needs; the CLI builds it.
+struct RunContext {
+    json config;         // the effective config (also in config.json)
+    RunFolder* folder = nullptr;
+    MetricsLog* metrics = nullptr;
+    std::string command;  // a command line that reproduces this run
+
+    template <class V>
+    V get(const std::string& key) const {
+        if (!config.contains(key)) throw ValueError("config: missing key '" + key + "'");
+        return config.at(key).get<V>();
+    }
+    const std::string& dataset() const { return config.at("dataset").get_ref<const std::string&>(); }
+    std::string data_dir() const { return config.value("data_dir", std::string("data")); }
+    bool use_double() const { return config.value("dtype", std::string("float")) == "double"; }
+};
+
+class Figure {
+   public:
+    virtual ~Figure() = default;
+    virtual FigureInfo info() const = 0;
+    /// The complete default config of a preset; every key a user may set must appear here.
+    /// Common keys: seeds, epochs, lr, momentum, batch_size (only those the figure uses).
+    /// `dataset` is "" for synthetic-data figures (and when --help lists the defaults).
+    virtual json defaults(const std::string& preset, const std::string& dataset) const = 0;
+    /// Trains, measures, writes arrays/plots into ctx.folder, returns the summary. Must resume from
+    /// the folder's progress record when it is set.
+    virtual Summary run(RunContext& ctx) const = 0;
+};
+
+/// Registers a figure (called by GT_REGISTER_FIGURE at static-initialisation time).
+bool register_figure(std::unique_ptr<Figure> f);
+/// All registered figures, sorted by paper number.
+std::vector<const Figure*> figures();
+/// The figure with this id, or nullptr.
+const Figure* find_figure(const std::string& id);
+/// "fig1, fig2, ..." for error messages.
+std::string figure_ids();
+
+#define GT_REGISTER_FIGURE(Class) \
+    static const bool gt_registered_##Class = ::gt::experiments::register_figure(std::make_unique<Class>())
+
+}  // namespace gt::experiments

@@ -1,0 +1,48 @@
+// Atomic file output (temp file + rename) and small readers shared by the experiment drivers.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <xtensor/xnpy.hpp>
+
+#include "autodiff/tensor.hpp"
+
+namespace gt::experiments {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder, then rename.
+/// Throws IoError naming the path when the folder is not writable.
+void write_text_atomic(const fs::path& path, const std::string& text);
+void write_json_atomic(const fs::path& path, const json& j);
+std::string read_text(const fs::path& path);
+/// Parses a JSON file; IoError naming the file when it is missing or malformed.
+json read_json(const fs::path& path);
+
+/// A unique temporary name beside `path` (same folder, so rename is atomic).
+fs::path temp_path_for(const fs::path& path);
+/// rename(tmp, path) with an IoError naming both on failure.
+void commit_temp(const fs::path& tmp, const fs::path& path);
+
+/// Saves an array as .npy (numpy-readable) atomically.
+template <class E>
+void save_npy(const fs::path& path, const E& array) {
+    const fs::path tmp = temp_path_for(path);
+    try {
+        xt::dump_npy(tmp.string(), array);
+    } catch (const std::exception& e) {
+        throw IoError("cannot write " + path.string() + ": " + e.what());
+    }
+    commit_temp(tmp, path);
+}
+
+/// Current UTC time as ISO 8601 ("2026-11-28T12:00:00Z").
+std::string utc_now();
+
+/// Formats a number for tables: fixed with `digits` significant figures ("0.9821", "1.743e+09").
+std::string fmt_num(double v, int digits = 4);
+
+}  // namespace gt::experiments

@@ -1,0 +1,116 @@
+#include "experiments/metrics.hpp"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "autodiff/tensor.hpp"
+#include "experiments/io.hpp"
+
+namespace gt::experiments {
+
+namespace {
+const char* kHeader = "run,epoch,step,layer,metric,value";
+
+void check_field(const std::string& s, const char* what) {
+    if (s.find_first_of(",\n\r\"") != std::string::npos)
+        throw ValueError(fmt::format("metrics: {} '{}' must not contain a comma, quote or newline", what, s));
+}
+}  // namespace
+
+void MetricsLog::add(const std::string& run, long epoch, long step, const std::string& layer,
+                     const std::string& metric, double value) {
+    check_field(run, "run");
+    check_field(layer, "layer");
+    check_field(metric, "metric");
+    rows_.push_back({run, epoch, step, layer, metric, value});
+}
+
+void MetricsLog::flush() const {
+    std::string out = kHeader;
+    out += '\n';
+    for (const auto& r : rows_)
+        out += fmt::format("{},{},{},{},{},{:.9g}\n", r.run, r.epoch, r.step, r.layer, r.metric, r.value);
+    write_text_atomic(path_, out);
+}
+
+std::vector<MetricRow> MetricsLog::parse(const std::string& text, const std::string& where) {
+    std::vector<MetricRow> rows;
+    std::istringstream in(text);
+    std::string line;
+    std::size_t lineno = 0;
+    while (std::getline(in, line)) {
+        ++lineno;
+        if (lineno == 1) {
+            if (line != kHeader)
+                throw IoError(fmt::format("{}: line 1: expected header '{}', found '{}'", where, kHeader, line));
+            continue;
+        }
+        if (line.empty()) continue;
+        std::vector<std::string> f;
+        std::size_t start = 0;
+        for (;;) {
+            const std::size_t c = line.find(',', start);
+            f.push_back(line.substr(start, c == std::string::npos ? std::string::npos : c - start));
+            if (c == std::string::npos) break;
+            start = c + 1;
+        }
+        if (f.size() != 6)
+            throw IoError(fmt::format("{}: line {}: expected 6 comma-separated fields, found {}", where, lineno,
+                                      f.size()));
+        MetricRow r;
+        try {
+            std::size_t used = 0;
+            r.run = f[0];
+            r.epoch = std::stol(f[1]);
+            r.step = std::stol(f[2]);
+            r.layer = f[3];
+            r.metric = f[4];
+            r.value = std::stod(f[5], &used);
+            if (used != f[5].size()) throw std::invalid_argument("trailing characters");
+        } catch (const std::exception&) {
+            if (f[5] == "nan" || f[5] == "-nan") {
+                r.value = std::numeric_limits<double>::quiet_NaN();
+            } else {
+                throw IoError(fmt::format("{}: line {}: expected numbers in epoch, step and value, found '{}'",
+                                          where, lineno, line));
+            }
+        }
+        rows.push_back(std::move(r));
+    }
+    if (lineno == 0) throw IoError(where + ": empty file, expected the header '" + std::string(kHeader) + "'");
+    return rows;
+}
+
+void MetricsLog::load() { rows_ = parse(read_text(path_), path_.string()); }
+
+void MetricsLog::drop_after(const std::string& run, long epoch) {
+    std::vector<MetricRow> kept;
+    for (auto& r : rows_)
+        if (r.run != run || r.epoch <= epoch) kept.push_back(std::move(r));
+    rows_ = std::move(kept);
+}
+
+void MetricsLog::drop_run(const std::string& run) {
+    std::vector<MetricRow> kept;
+    for (auto& r : rows_)
+        if (r.run != run) kept.push_back(std::move(r));
+    rows_ = std::move(kept);
+}
+
+std::vector<std::pair<long, double>> MetricsLog::series(const std::string& run, const std::string& metric,
+                                                        const std::string& layer) const {
+    std::vector<std::pair<long, double>> out;
+    for (const auto& r : rows_)
+        if (r.run == run && r.metric == metric && r.layer == layer) out.emplace_back(r.epoch, r.value);
+    return out;
+}
+
+double MetricsLog::last(const std::string& run, const std::string& metric, const std::string& layer) const {
+    const auto s = series(run, metric, layer);
+    return s.empty() ? std::numeric_limits<double>::quiet_NaN() : s.back().second;
+}
+
+}  // namespace gt::experiments

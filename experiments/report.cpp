@@ -1,0 +1,192 @@
+#include "experiments/report.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "experiments/io.hpp"
+
+namespace gt::experiments {
+
+namespace {
+
+int fig_number(const std::string& id) {
+    std::size_t i = 0;
+    while (i < id.size() && !std::isdigit(static_cast<unsigned char>(id[i]))) ++i;
+    return i < id.size() ? std::atoi(id.c_str() + i) : 1000;
+}
+
+int preset_rank(const std::string& p) {
+    const auto& ps = presets();
+    const auto it = std::find(ps.begin(), ps.end(), p);
+    return static_cast<int>(it - ps.begin());
+}
+
+std::string html(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        switch (c) {
+            case '&': o += "&amp;"; break;
+            case '<': o += "&lt;"; break;
+            case '>': o += "&gt;"; break;
+            case '"': o += "&quot;"; break;
+            default: o += c;
+        }
+    }
+    return o;
+}
+
+std::string md_cell(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        if (c == '|') o += "\\|";
+        else if (c == '\n') o += ' ';
+        else o += c;
+    }
+    return o;
+}
+
+std::string rel(const fs::path& target, const fs::path& base) {
+    std::error_code ec;
+    const fs::path r = fs::relative(fs::absolute(target), fs::absolute(base), ec);
+    return ec ? fs::absolute(target).string() : r.generic_string();
+}
+
+std::string claims_tally(const Summary& s) {
+    const auto pass = std::count_if(s.claims.begin(), s.claims.end(), [](const ClaimCheck& c) { return c.pass; });
+    return fmt::format("{}/{}", pass, s.claims.size());
+}
+
+}  // namespace
+
+std::vector<FoundRun> find_runs(const fs::path& runs) {
+    std::vector<FoundRun> out;
+    if (!fs::is_directory(runs)) return out;
+    for (const auto& e : fs::directory_iterator(runs)) {
+        const fs::path s = e.path() / "summary.json";
+        if (!e.is_directory() || !fs::exists(s)) continue;
+        out.push_back({e.path(), Summary::from_json(read_json(s), s.string())});
+    }
+    std::sort(out.begin(), out.end(), [](const FoundRun& a, const FoundRun& b) {
+        const auto ka = std::make_tuple(fig_number(a.summary.figure), a.summary.figure, preset_rank(a.summary.preset),
+                                        a.summary.dataset);
+        const auto kb = std::make_tuple(fig_number(b.summary.figure), b.summary.figure, preset_rank(b.summary.preset),
+                                        b.summary.dataset);
+        return ka < kb;
+    });
+    return out;
+}
+
+std::size_t write_report(const fs::path& runs, const fs::path& out, const std::string& preset) {
+    std::vector<FoundRun> found = find_runs(runs);
+    if (!preset.empty())
+        found.erase(std::remove_if(found.begin(), found.end(),
+                                   [&](const FoundRun& r) { return r.summary.preset != preset; }),
+                    found.end());
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec || !fs::is_directory(out))
+        throw UsageError(fmt::format("--report-dir '{}': cannot create the folder ({})", out.string(),
+                                     ec ? ec.message() : "a file is in the way"));
+
+    std::string h, m;
+    h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+         "<title>gramtape — reproduction report</title>\n<style>\n"
+         "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}\n"
+         "table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #bbb;padding:.25em .6em;"
+         "text-align:left;vertical-align:top}th{background:#eee}\n"
+         ".pass{color:#137a13;font-weight:bold}.fail{color:#b00;font-weight:bold}\n"
+         "img{max-width:100%;border:1px solid #ddd}code{background:#f4f4f4;padding:0 .2em}\n"
+         "</style></head><body>\n";
+    h += "<h1>gramtape — reproduction report</h1>\n";
+    h += "<p>Paper: <em>The Weight Gram Matrix Captures Sequential Feature Linearization in Deep Networks</em> "
+         "(arXiv 2605.06258). Each section shows our figure, the command that made it, our numbers beside the "
+         "paper's, the claim checks and every setup difference. Rebuild with <code>gramtape report</code>.</p>\n";
+    m += "# gramtape — reproduction report\n\n";
+    m += "Paper: *The Weight Gram Matrix Captures Sequential Feature Linearization in Deep Networks* "
+         "(arXiv 2605.06258). Rebuild with `gramtape report`.\n\n";
+
+    if (found.empty()) {
+        h += fmt::format("<p>No finished runs under <code>{}</code>. Run <code>gramtape reproduce</code> first.</p>\n",
+                         html(runs.string()));
+        m += fmt::format("No finished runs under `{}`. Run `gramtape reproduce` first.\n", runs.string());
+    } else {
+        h += "<h2>Overview</h2>\n<table><tr><th>Figure</th><th>Dataset</th><th>Preset</th><th>Claims passed</th>"
+             "<th>Seconds</th><th>Run folder</th></tr>\n";
+        m += "## Overview\n\n| Figure | Dataset | Preset | Claims passed | Seconds | Run folder |\n"
+             "|---|---|---|---|---|---|\n";
+        for (const auto& r : found) {
+            const auto& s = r.summary;
+            const std::string anchor = r.folder.filename().string();
+            h += fmt::format("<tr><td><a href=\"#{}\">{} — {}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td>"
+                             "<td><code>{}</code></td></tr>\n",
+                             html(anchor), html(s.figure), html(s.title), html(s.dataset.empty() ? "synthetic" : s.dataset),
+                             html(s.preset), claims_tally(s), s.seconds, html(rel(r.folder, out)));
+            m += fmt::format("| [{} — {}](#{}) | {} | {} | {} | {:.0f} | `{}` |\n", s.figure, md_cell(s.title), anchor,
+                             s.dataset.empty() ? "synthetic" : s.dataset, s.preset, claims_tally(s), s.seconds,
+                             rel(r.folder, out));
+        }
+        h += "</table>\n";
+        m += "\n";
+    }
+
+    for (const auto& r : found) {
+        const auto& s = r.summary;
+        const std::string anchor = r.folder.filename().string();
+        const std::string ds = s.dataset.empty() ? "" : " (" + s.dataset + ")";
+        h += fmt::format("<h2 id=\"{}\">{} — {}{}</h2>\n", html(anchor), html(s.figure), html(s.title), html(ds));
+        m += fmt::format("<a id=\"{}\"></a>\n## {} — {}{}\n\n", anchor, s.figure, s.title, ds);
+        h += fmt::format("<p><b>Command:</b> <code>{}</code><br><b>Run folder:</b> <code>{}</code> "
+                         "(config.json, meta.json, metrics.csv, .npy arrays, the .gp script)<br><b>Time:</b> {:.0f} s</p>\n",
+                         html(s.command), html(rel(r.folder, out)), s.seconds);
+        m += fmt::format("**Command:** `{}`  \n**Run folder:** `{}`  \n**Time:** {:.0f} s\n\n", s.command,
+                         rel(r.folder, out), s.seconds);
+        h += fmt::format("<p><b>Setup:</b> {}</p>\n", html(s.setup));
+        m += fmt::format("**Setup:** {}\n\n", s.setup);
+        for (const auto& img : s.images) {
+            const std::string link = rel(r.folder / img, out);
+            h += fmt::format("<p><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"></a></p>\n", html(link), html(img));
+            m += fmt::format("![{}]({})\n\n", img, link);
+        }
+        if (!s.rows.empty()) {
+            h += "<table><tr><th>Quantity</th><th>Ours</th><th>Paper</th><th>Paper's number from</th></tr>\n";
+            m += "| Quantity | Ours | Paper | Paper's number from |\n|---|---|---|---|\n";
+            for (const auto& row : s.rows) {
+                h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html(row.quantity),
+                                 html(row.ours), html(row.paper), html(row.source));
+                m += fmt::format("| {} | {} | {} | {} |\n", md_cell(row.quantity), md_cell(row.ours),
+                                 md_cell(row.paper), md_cell(row.source));
+            }
+            h += "</table>\n";
+            m += "\n";
+        }
+        if (!s.claims.empty()) {
+            h += "<p><b>Claim checks</b></p><ul>\n";
+            m += "**Claim checks**\n\n";
+            for (const auto& c : s.claims) {
+                h += fmt::format("<li><span class=\"{}\">{}</span> {} — {}</li>\n", c.pass ? "pass" : "fail",
+                                 c.pass ? "PASS" : "FAIL", html(c.claim), html(c.detail));
+                m += fmt::format("- **{}** {} — {}\n", c.pass ? "PASS" : "FAIL", c.claim, c.detail);
+            }
+            h += "</ul>\n";
+            m += "\n";
+        }
+        if (!s.differences.empty()) {
+            h += "<p><b>Differences from the paper's setup</b></p><ul>\n";
+            m += "**Differences from the paper's setup**\n\n";
+            for (const auto& d : s.differences) {
+                h += "<li>" + html(d) + "</li>\n";
+                m += "- " + d + "\n";
+            }
+            h += "</ul>\n";
+            m += "\n";
+        }
+    }
+    h += "</body></html>\n";
+    write_text_atomic(out / "index.html", h);
+    write_text_atomic(out / "README.md", m);
+    return found.size();
+}
+
+}  // namespace gt::experiments

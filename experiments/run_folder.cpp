@@ -1,0 +1,154 @@
+#include "experiments/run_folder.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <CLI/Version.hpp>
+#include <boost/version.hpp>
+#include <fmt/format.h>
+#include <xtensor-blas/xblas_config.hpp>
+#include <xtensor/xtensor_config.hpp>
+
+#include "autodiff/gemm.hpp"
+#include "experiments/figure.hpp"
+#include "experiments/io.hpp"
+
+#ifndef GT_SOURCE_DIR
+#define GT_SOURCE_DIR "."
+#endif
+
+extern "C" char* openblas_get_config(void);
+
+namespace gt::experiments {
+
+const std::vector<std::string>& RunFolder::volatile_keys() {
+    static const std::vector<std::string> k{"threads", "data_dir"};
+    return k;
+}
+
+std::string first_config_difference(const json& a, const json& b) {
+    const auto& vol = RunFolder::volatile_keys();
+    auto skip = [&](const std::string& k) { return std::find(vol.begin(), vol.end(), k) != vol.end(); };
+    for (auto it = a.begin(); it != a.end(); ++it) {
+        if (skip(it.key())) continue;
+        if (!b.contains(it.key()) || b.at(it.key()) != it.value()) return it.key();
+    }
+    for (auto it = b.begin(); it != b.end(); ++it)
+        if (!skip(it.key()) && !a.contains(it.key())) return it.key();
+    return "";
+}
+
+RunFolder RunFolder::open(const fs::path& root, const std::string& name, const json& config,
+                          const std::string& flag) {
+    RunFolder f;
+    f.path_ = root / name;
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    if (ec || !fs::is_directory(root))
+        throw UsageError(fmt::format("{} '{}': cannot create the folder ({})", flag, root.string(),
+                                     ec ? ec.message() : "a file is in the way"));
+    if (fs::exists(f.path_)) {
+        const fs::path cfg = f.path_ / "config.json";
+        if (!fs::exists(cfg))
+            throw UsageError(fmt::format("run folder '{}' exists but has no config.json: not a gramtape run; "
+                                         "choose another {} or remove it",
+                                         f.path_.string(), flag));
+        const json old = read_json(cfg);
+        const std::string diff = first_config_difference(config, old);
+        if (!diff.empty())
+            throw UsageError(fmt::format(
+                "run folder '{}' already holds a run with another config ({}: {} there, {} now); "
+                "use another {} or delete the folder to start over",
+                f.path_.string(), diff, old.contains(diff) ? old.at(diff).dump() : "absent",
+                config.contains(diff) ? config.at(diff).dump() : "absent", flag));
+        f.resumed_ = true;
+        if (fs::exists(f.path_ / "progress.json")) f.progress_ = read_json(f.path_ / "progress.json");
+    } else {
+        fs::create_directories(f.path_, ec);
+        if (ec)
+            throw UsageError(fmt::format("{} '{}': cannot create the run folder '{}' ({})", flag, root.string(),
+                                         f.path_.string(), ec.message()));
+    }
+    // Probe writability now, before any training, so a read-only folder fails fast.
+    try {
+        write_json_atomic(f.path_ / "config.json", config);
+    } catch (const IoError& e) {
+        throw UsageError(fmt::format("{} '{}': folder is not writable ({})", flag, root.string(), e.what()));
+    }
+    return f;
+}
+
+fs::path RunFolder::checkpoint_dir() const {
+    const fs::path p = path_ / "checkpoints";
+    fs::create_directories(p);
+    return p;
+}
+
+bool RunFolder::complete() const {
+    return progress_.value("complete", false) && fs::exists(path_ / "summary.json");
+}
+
+void RunFolder::save_progress(const json& p) {
+    progress_ = p;
+    write_json_atomic(path_ / "progress.json", progress_);
+}
+
+void RunFolder::mark_complete() {
+    progress_["complete"] = true;
+    write_json_atomic(path_ / "progress.json", progress_);
+}
+
+std::string git_commit() {
+    const std::string cmd = fmt::format("git -C '{}' rev-parse HEAD 2>/dev/null", GT_SOURCE_DIR);
+    std::FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return "unknown";
+    char buf[128] = {0};
+    std::string out;
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    const int rc = ::pclose(p);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return (rc == 0 && out.size() == 40) ? out : "unknown";
+}
+
+json build_versions() {
+    json v;
+    v["compiler"] = std::string("gcc ") + __VERSION__;
+    v["cxx_standard"] = static_cast<long>(__cplusplus);
+    v["xtensor"] = fmt::format("{}.{}.{}", XTENSOR_VERSION_MAJOR, XTENSOR_VERSION_MINOR, XTENSOR_VERSION_PATCH);
+    v["xtensor-blas"] =
+        fmt::format("{}.{}.{}", XTENSOR_BLAS_VERSION_MAJOR, XTENSOR_BLAS_VERSION_MINOR, XTENSOR_BLAS_VERSION_PATCH);
+    v["fmt"] = FMT_VERSION;
+    v["nlohmann-json"] = fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
+                                     NLOHMANN_JSON_VERSION_PATCH);
+    v["CLI11"] = CLI11_VERSION;
+    v["boost"] = BOOST_LIB_VERSION;
+    const char* ob = openblas_get_config();
+    v["openblas"] = ob ? std::string(ob) : "unknown";
+    return v;
+}
+
+void RunFolder::write_meta(const json& config, const std::string& start, const std::string& end, double seconds,
+                           const std::string& command) const {
+    json m;
+    m["command"] = command;
+    m["git_commit"] = git_commit();
+    m["versions"] = build_versions();
+    m["seeds"] = config.value("seeds", json::array());
+    m["dtype"] = config.value("dtype", std::string("float"));
+    m["threads"] = gt::num_threads();
+    m["start"] = start;
+    m["end"] = end;
+    m["seconds"] = seconds;
+    if (fs::exists(path_ / "meta.json")) {
+        // A resumed run keeps the history of its earlier sessions.
+        const json old = read_json(path_ / "meta.json");
+        json sessions = old.value("sessions", json::array());
+        if (old.value("start", std::string()) != start)
+            sessions.push_back({{"start", old.value("start", "")}, {"end", old.value("end", "")},
+                                {"seconds", old.value("seconds", 0.0)}});
+        m["sessions"] = sessions;
+    }
+    write_json_atomic(path_ / "meta.json", m);
+}
+
+}  // namespace gt::experiments
