@@ -49,9 +49,10 @@ Var<T> relu(Var<T> a) {
 namespace {
 
 // e^y for y ≤ 0 (y < −87 gives 0): 2^k·e^r with |r| ≤ ln2/2 and a degree-7 Taylor polynomial.
-inline float exp_nonpos(float y) {
+__attribute__((always_inline)) inline float exp_nonpos(float y) {
     const float yc = y < -87.0f ? -87.0f : y;
-    const float kf = __builtin_floorf(yc * 1.44269504088896341f + 0.5f);
+    // k = round(y·log2 e) by the 1.5·2²³ trick (|y·log2 e| < 2²²), which vectorizes without SSE4.1's round
+    const float kf = (yc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     const float r = (yc - kf * 0.693145751953125f) - kf * 1.42860682030941723212e-6f;
     float p = 1.0f / 5040.0f;
     p = p * r + 1.0f / 720.0f;
@@ -67,7 +68,7 @@ inline float exp_nonpos(float y) {
 }
 
 // erf(z), given e = e^{−z²} (shared with GELU's derivative).
-inline float erf_with_exp(float z, float e) {
+__attribute__((always_inline)) inline float erf_with_exp(float z, float e) {
     const float a = z < 0.0f ? -z : z;
     const float s = z * z;
     float pa = -0.0005631457574629406f;
@@ -94,24 +95,50 @@ inline float erf_with_exp(float z, float e) {
 constexpr float kInvSqrt2 = 0.70710678118654752440f;
 constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
 
-__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-void gelu_forward_f32(const float* x, float* y, std::size_t n) {
+// The loop bodies, inlined into one function per instruction set (GCC 12 does not vectorize these
+// loops inside target_clones functions, so the dispatch is by hand, once per call).
+template <bool Backward>
+__attribute__((always_inline)) inline void gelu_loop(const float* x, const float* g, float* out, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         const float xi = x[i], z = xi * kInvSqrt2;
         const float e = exp_nonpos(-z * z);
-        y[i] = 0.5f * xi * (1.0f + erf_with_exp(z, e));
+        const float phi2 = 1.0f + erf_with_exp(z, e);  // 2Φ(x)
+        if constexpr (Backward)
+            out[i] += g[i] * (0.5f * phi2 + xi * kInvSqrt2Pi * e);  // ga += g·(Φ(x) + x·φ(x))
+        else
+            out[i] = 0.5f * xi * phi2;
     }
 }
 
-// ga += g · (Φ(x) + x·φ(x)),  Φ(x) = ½(1 + erf(x/√2)),  φ(x) = e^{−x²/2}/√(2π)
-__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-void gelu_backward_f32(const float* x, const float* g, float* ga, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-        const float xi = x[i], z = xi * kInvSqrt2;
-        const float e = exp_nonpos(-z * z);
-        ga[i] += g[i] * (0.5f * (1.0f + erf_with_exp(z, e)) + xi * kInvSqrt2Pi * e);
-    }
+__attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))) void gelu_avx512(bool bw, const float* x,
+                                                                              const float* g, float* out,
+                                                                              std::size_t n) {
+    if (bw) gelu_loop<true>(x, g, out, n);
+    else gelu_loop<false>(x, g, out, n);
 }
+__attribute__((target("avx2,fma"))) void gelu_avx2(bool bw, const float* x, const float* g, float* out,
+                                                   std::size_t n) {
+    if (bw) gelu_loop<true>(x, g, out, n);
+    else gelu_loop<false>(x, g, out, n);
+}
+void gelu_generic(bool bw, const float* x, const float* g, float* out, std::size_t n) {
+    if (bw) gelu_loop<true>(x, g, out, n);
+    else gelu_loop<false>(x, g, out, n);
+}
+
+using GeluKernel = void (*)(bool, const float*, const float*, float*, std::size_t);
+GeluKernel pick_gelu_kernel() {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return gelu_avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return gelu_avx2;
+    return gelu_generic;
+}
+const GeluKernel gelu_kernel = pick_gelu_kernel();
+
+void gelu_forward_f32(const float* x, float* y, std::size_t n) { gelu_kernel(false, x, nullptr, y, n); }
+// ga += g · (Φ(x) + x·φ(x)),  Φ(x) = ½(1 + erf(x/√2)),  φ(x) = e^{−x²/2}/√(2π)
+void gelu_backward_f32(const float* x, const float* g, float* ga, std::size_t n) { gelu_kernel(true, x, g, ga, n); }
 
 }  // namespace
 
