@@ -26,6 +26,8 @@ class BatchLoader {
    public:
     /// Throws ValueError for batch = 0, an invalid or empty dataset, or drop_last with batch > N.
     BatchLoader(const Dataset<T>& d, std::size_t batch, bool shuffle, std::uint64_t seed, bool drop_last = false);
+    /// A temporary dataset would dangle: keep the dataset in a variable.
+    BatchLoader(Dataset<T>&&, std::size_t, bool, std::uint64_t, bool = false) = delete;
 
     /// Batches per epoch: ceil(N / batch), or floor(N / batch) with drop_last.
     std::size_t num_batches() const;
