@@ -24,7 +24,19 @@ void SGD<T>::step() {
         T* w = p.value.data();
         const T* g = p.grad.data();
         const std::size_t n = p.value.size();
-        if (opt_.momentum > 0) {
+        if (opt_.momentum > 0 && wd == T(0) && !opt_.nesterov) {  // the common case, branch-free (vectorized)
+            T* b = buf_[k].data();
+            if (first)
+                for (std::size_t i = 0; i < n; ++i) {
+                    b[i] = g[i];
+                    w[i] -= lr * b[i];
+                }
+            else
+                for (std::size_t i = 0; i < n; ++i) {
+                    b[i] = mu * b[i] + g[i];
+                    w[i] -= lr * b[i];
+                }
+        } else if (opt_.momentum > 0) {
             T* b = buf_[k].data();
             for (std::size_t i = 0; i < n; ++i) {
                 const T d = wd != T(0) ? g[i] + wd * w[i] : g[i];
