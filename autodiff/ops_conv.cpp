@@ -39,13 +39,14 @@ inline void valid_columns(std::size_t Wo, std::size_t W, std::size_t stride, std
 }
 
 // cols (D×L) = U(img): cols[(c,i,j), (oh,ow)] = img[c, oh·s − p + i, ow·s − p + j], zero outside.
+// Row r of the patch matrix starts at cols + r·ld (ld = L for one image; ld = B·L when the images of a
+// batch sit side by side, so that one GEMM serves the whole batch).
 template <class T>
-void im2col(const Patches& p, const T* img, T* cols) {
-    const std::size_t L = p.L();
+void im2col(const Patches& p, const T* img, T* cols, std::size_t ld) {
     for (std::size_t c = 0; c < p.C; ++c)
         for (std::size_t i = 0; i < p.kh; ++i)
             for (std::size_t j = 0; j < p.kw; ++j) {
-                T* row = cols + ((c * p.kh + i) * p.kw + j) * L;
+                T* row = cols + ((c * p.kh + i) * p.kw + j) * ld;
                 std::size_t lo, hi;
                 valid_columns(p.Wo, p.W, p.stride, p.pad, j, lo, hi);
                 for (std::size_t oh = 0; oh < p.Ho; ++oh) {
@@ -68,12 +69,11 @@ void im2col(const Patches& p, const T* img, T* cols) {
 
 // The adjoint of im2col: img += Uᵀ(cols), summing every patch entry back onto its pixel.
 template <class T>
-void col2im_add(const Patches& p, const T* cols, T* img) {
-    const std::size_t L = p.L();
+void col2im_add(const Patches& p, const T* cols, std::size_t ld, T* img) {
     for (std::size_t c = 0; c < p.C; ++c)
         for (std::size_t i = 0; i < p.kh; ++i)
             for (std::size_t j = 0; j < p.kw; ++j) {
-                const T* row = cols + ((c * p.kh + i) * p.kw + j) * L;
+                const T* row = cols + ((c * p.kh + i) * p.kw + j) * ld;
                 std::size_t lo, hi;
                 valid_columns(p.Wo, p.W, p.stride, p.pad, j, lo, hi);
                 for (std::size_t oh = 0; oh < p.Ho; ++oh) {
@@ -100,12 +100,12 @@ Var<T> unfold(Var<T> x, Conv2dGeometry g) {
     const Patches p = make_patches("unfold", sx, g.kh, g.kw, g.stride, g.padding);
     const std::size_t B = sx[0], D = p.D(), L = p.L(), img = p.C * p.H * p.W;
     Var<T> out = t.push("unfold", {B, D, L}, {x});
-    for (std::size_t b = 0; b < B; ++b) im2col(p, t.value(x).data() + b * img, t.mutable_value(out).data() + b * D * L);
+    for (std::size_t b = 0; b < B; ++b) im2col(p, t.value(x).data() + b * img, t.mutable_value(out).data() + b * D * L, L);
     t.set_backward(out, [p, B, D, L, img](Tape<T>& t, int self) {
         const int ix = t.parents(self)[0];
         const T* g = t.grad_of(self).data();
         T* gx = t.grad_acc(ix).data();
-        for (std::size_t b = 0; b < B; ++b) col2im_add(p, g + b * D * L, gx + b * img);
+        for (std::size_t b = 0; b < B; ++b) col2im_add(p, g + b * D * L, L, gx + b * img);
     });
     return out;
 }
@@ -129,55 +129,60 @@ Var<T> conv2d(Var<T> x, Var<T> w, Var<T> b, std::size_t stride, std::size_t padd
     }
     Var<T> out = has_bias ? t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w, b})
                           : t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w});
-    // scratch = [ cols of every image (B·D·L) | one image's ∂cols (D·L), used by backward ].
-    // Without a backward (no-grad), one image's cols are enough and the buffer is reused.
+    // The images of a chunk are unfolded side by side into one (D, cb·L) matrix, so each product is one
+    // GEMM over the chunk: Y' (Cout, cb·L) = W̃·cols, then permuted to (cb, Cout, L) with the bias added.
+    // With a backward the chunk is the whole batch and scratch keeps
+    //   [ cols (D·B·L) | Y' / permuted ∂y (Cout·B·L) | ∂cols (D·B·L) ];
+    // without one (evaluation), chunks of at most ~4M patch entries reuse [ cols | Y' ].
     const bool keep = t.needs_grad(out.index);
+    const std::size_t cap = std::size_t(1) << 22;
+    const std::size_t cb = keep ? B : std::max<std::size_t>(1, std::min(B, cap / std::max<std::size_t>(1, D * L)));
     Tensor<T>& scratch = t.scratch(out);
-    ensure_size(scratch, keep ? (B + 1) * D * L : D * L);
+    ensure_size(scratch, keep ? (2 * D + Cout) * B * L : (D + Cout) * cb * L);
     T* cols = scratch.data();
+    T* yt = cols + D * cb * L;
     const T* xp = t.value(x).data();
     const T* wp = t.value(w).data();  // the flattened kernel W̃ (Cout×D), paper App. C.1
+    const T* bp = has_bias ? t.value(b).data() : nullptr;
     T* y = t.mutable_value(out).data();
-    for (std::size_t i = 0; i < B; ++i) {
-        T* yi = y + i * Cout * L;
-        T beta = T(0);
-        if (has_bias) {
-            const T* bp = t.value(b).data();
-            for (std::size_t o = 0; o < Cout; ++o) std::fill(yi + o * L, yi + (o + 1) * L, bp[o]);
-            beta = T(1);
-        }
-        T* ci = keep ? cols + i * D * L : cols;
-        im2col(p, xp + i * img, ci);
-        gemm_raw<T>(false, false, Cout, L, D, T(1), wp, D, ci, L, beta, yi, L);  // y_i = W̃·U(x_i)
+    for (std::size_t i0 = 0; i0 < B; i0 += cb) {
+        const std::size_t n = std::min(cb, B - i0), ld = n * L;
+        for (std::size_t i = 0; i < n; ++i) im2col(p, xp + (i0 + i) * img, cols + i * L, ld);
+        gemm_raw<T>(false, false, Cout, ld, D, T(1), wp, D, cols, ld, T(0), yt, ld);  // Y' = W̃·U
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t o = 0; o < Cout; ++o) {
+                const T* src = yt + o * ld + i * L;
+                T* dst = y + ((i0 + i) * Cout + o) * L;
+                const T bias = bp ? bp[o] : T(0);
+                for (std::size_t l = 0; l < L; ++l) dst[l] = src[l] + bias;
+            }
     }
     t.set_backward(out, [p, B, Cout, D, L, img, has_bias](Tape<T>& t, int self) {
         const auto& ps = t.parents(self);
         const int ix = ps[0], iw = ps[1];
+        const std::size_t BL = B * L;
         const T* g = t.grad_of(self).data();
-        const T* cols = t.scratch(self).data();
-        if (t.needs_grad(iw)) {  // ∂W̃ += Σ_i g_i·U(x_i)ᵀ, accumulating with beta = 1
-            T* gw = t.grad_acc(iw).data();
-            for (std::size_t i = 0; i < B; ++i)
-                gemm_raw<T>(false, true, Cout, D, L, T(1), g + i * Cout * L, L, cols + i * D * L, L, T(1), gw, D);
-        }
+        T* cols = t.scratch(self).data();
+        T* gt = cols + D * BL;        // ∂y permuted to (Cout, B·L)
+        T* dcols = gt + Cout * BL;
+        for (std::size_t i = 0; i < B; ++i)
+            for (std::size_t o = 0; o < Cout; ++o)
+                std::copy(g + (i * Cout + o) * L, g + (i * Cout + o + 1) * L, gt + o * BL + i * L);
+        if (t.needs_grad(iw))  // ∂W̃ += ∂Y'·Uᵀ: one GEMM over the batch, accumulating with beta = 1
+            gemm_raw<T>(false, true, Cout, D, BL, T(1), gt, BL, cols, BL, T(1), t.grad_acc(iw).data(), D);
         if (has_bias && t.needs_grad(ps[2])) {  // ∂b_o += Σ_{i,l} g[i, o, l]
             T* gb = t.grad_acc(ps[2]).data();
-            for (std::size_t i = 0; i < B; ++i)
-                for (std::size_t o = 0; o < Cout; ++o) {
-                    const T* go = g + (i * Cout + o) * L;
-                    T s = T(0);
-                    for (std::size_t l = 0; l < L; ++l) s += go[l];
-                    gb[o] += s;
-                }
-        }
-        if (t.needs_grad(ix)) {  // ∂U(x_i) = W̃ᵀ·g_i, then folded back onto the pixels
-            T* dcols = t.scratch(self).data() + B * D * L;
-            const T* wp = t.value(iw).data();
-            T* gx = t.grad_acc(ix).data();
-            for (std::size_t i = 0; i < B; ++i) {
-                gemm_raw<T>(true, false, D, L, Cout, T(1), wp, D, g + i * Cout * L, L, T(0), dcols, L);
-                col2im_add(p, dcols, gx + i * img);
+            for (std::size_t o = 0; o < Cout; ++o) {
+                const T* go = gt + o * BL;
+                T s = T(0);
+                for (std::size_t l = 0; l < BL; ++l) s += go[l];
+                gb[o] += s;
             }
+        }
+        if (t.needs_grad(ix)) {  // ∂U = W̃ᵀ·∂Y' (one GEMM), then folded back onto the pixels
+            gemm_raw<T>(true, false, D, BL, Cout, T(1), t.value(iw).data(), D, gt, BL, T(0), dcols, BL);
+            T* gx = t.grad_acc(ix).data();
+            for (std::size_t i = 0; i < B; ++i) col2im_add(p, dcols + i * L, BL, gx + i * img);
         }
     });
     return out;
