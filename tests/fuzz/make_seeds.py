@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/).
+
+Each seed is a small valid input of the format a target reads, preceded by the target's mode byte
+where it has one (see the comment at the top of each fuzz_<target>.cpp). Run from anywhere:
+    /usr/bin/python3 tests/fuzz/make_seeds.py
+"""
+import gzip
+import io
+import os
+import struct
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def idx_images(n, rows, cols):
+    return struct.pack(">IIII", 0x803, n, rows, cols) + bytes((s * 31 + i * 7) % 256 for s in range(n) for i in range(rows * cols))
+
+
+def idx_labels(labels):
+    return struct.pack(">II", 0x801, len(labels)) + bytes(labels)
+
+
+def gz(b):
+    return gzip.compress(b, mtime=0)
+
+
+def cifar(labels_per_record):
+    out = b""
+    for k, labels in enumerate(labels_per_record):
+        out += bytes(labels) + bytes((k * 13 + i) % 256 for i in range(3072))
+    return out
+
+
+def npy(a):
+    buf = io.BytesIO()
+    np.save(buf, a, allow_pickle=False)
+    return buf.getvalue()
+
+
+def fnv1a64(b):
+    h = 0xCBF29CE484222325
+    for x in b:
+        h ^= x
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def checkpoint(dtype, with_state, steps, blob):
+    """The layout of nn/checkpoint.hpp for the fuzz model: w (3, 2), b (3), SGD momentum buffers."""
+    size = 4 if dtype == np.float32 else 8
+    tensors = [("w", (3, 2)), ("b", (3,))]
+    state = [("sgd.momentum_buffer.w", (3, 2)), ("sgd.momentum_buffer.b", (3,))] if with_state else []
+    out = b"GTCKPT\r\n" + struct.pack("<II", 1, size)
+    kind = b"sgd" if with_state else b""
+    out += struct.pack("<I", len(kind)) + kind + struct.pack("<QQQ", steps, len(tensors), len(state))
+    for name, shape in tensors + state:
+        out += struct.pack("<I", len(name)) + name.encode() + struct.pack("<I", len(shape))
+        out += b"".join(struct.pack("<Q", d) for d in shape)
+    out += struct.pack("<Q", len(blob))
+    for k, (_, shape) in enumerate(tensors + state):
+        out += (np.arange(np.prod(shape), dtype=dtype) * 0.25 - k).tobytes()
+    out += blob
+    return out  # without the checksum
+
+
+def main():
+    images, labels = idx_images(3, 4, 4), idx_labels([0, 9, 4])
+    write("idx", "images", b"\x01" + images)
+    write("idx", "images.gz", b"\x01" + gz(images))
+    write("idx", "labels", b"\x00" + labels)
+    write("idx", "labels.gz", b"\x00" + gz(labels))
+    write("idx", "labels-two-members.gz", b"\x00" + gz(labels[:5]) + gz(labels[5:]))
+    write("idx_gzip", "images", b"\x01" + images)
+    write("idx_gzip", "images-two-members", b"\x03" + images)
+    write("idx_gzip", "labels", b"\x00" + labels)
+
+    write("cifar", "cifar10-2", b"\x00" + cifar([[3], [9]]))
+    write("cifar", "cifar100-1", b"\x01" + cifar([[2, 77]]))
+    write("cifar", "cifar10-twice", b"\x02" + cifar([[0]]))
+
+    write("npy", "f4-2x3", npy(np.arange(6, dtype=np.float32).reshape(2, 3)))
+    write("npy", "f8-3", npy(np.array([1.5, -2.0, np.nan])))
+    write("npy", "f8-fortran-2x3", npy(np.asfortranarray(np.arange(6, dtype=np.float64).reshape(2, 3))))
+    write("npy", "f8-scalar", npy(np.float64(7.0)))
+    write("npy", "f8-empty-0x4", npy(np.zeros((0, 4))))
+    write("npy", "i8-2x2", npy(np.array([[1, 2], [3, 4]], dtype=np.int64)))
+
+    for dtype, bit in ((np.float32, 0), (np.float64, 2)):
+        body = checkpoint(dtype, True, 5, b"epoch=1")
+        tag = "f4" if dtype == np.float32 else "f8"
+        write("checkpoint", tag + "-sgd", bytes([bit]) + body + struct.pack("<Q", fnv1a64(body)))
+        write("checkpoint", tag + "-sgd-fixsum", bytes([bit | 1]) + body)
+        plain = checkpoint(dtype, False, 0, b"")
+        write("checkpoint", tag + "-noopt-fixsum", bytes([bit | 1 | 4]) + plain)
+
+
+if __name__ == "__main__":
+    main()
