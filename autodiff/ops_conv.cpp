@@ -81,7 +81,13 @@ void col2im_add(const Patches& p, const T* cols, std::size_t ld, T* img) {
                     if (ih < 0 || ih >= std::ptrdiff_t(p.H)) continue;
                     const T* src = row + oh * p.Wo;
                     T* dst = img + (c * p.H + std::size_t(ih)) * p.W;
-                    for (std::size_t ow = lo; ow < hi; ++ow) dst[ow * p.stride + j - p.pad] += src[ow];
+                    if (p.stride == 1) {  // contiguous: vectorizes
+                        T* d = dst + (lo + j - p.pad);  // ow + j − p ≥ 0 for ow ≥ lo
+                        const T* sr = src + lo;
+                        for (std::size_t k = 0; k < hi - lo; ++k) d[k] += sr[k];
+                    } else {
+                        for (std::size_t ow = lo; ow < hi; ++ow) dst[ow * p.stride + j - p.pad] += src[ow];
+                    }
                 }
             }
 }
@@ -130,15 +136,14 @@ Var<T> conv2d(Var<T> x, Var<T> w, Var<T> b, std::size_t stride, std::size_t padd
     Var<T> out = has_bias ? t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w, b})
                           : t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w});
     // The images of a chunk are unfolded side by side into one (D, cb·L) matrix, so each product is one
-    // GEMM over the chunk: Y' (Cout, cb·L) = W̃·cols, then permuted to (cb, Cout, L) with the bias added.
-    // With a backward the chunk is the whole batch and scratch keeps
-    //   [ cols (D·B·L) | Y' / permuted ∂y (Cout·B·L) | ∂cols (D·B·L) ];
-    // without one (evaluation), chunks of at most ~4M patch entries reuse [ cols | Y' ].
-    const bool keep = t.needs_grad(out.index);
-    const std::size_t cap = std::size_t(1) << 22;
-    const std::size_t cb = keep ? B : std::max<std::size_t>(1, std::min(B, cap / std::max<std::size_t>(1, D * L)));
+    // GEMM per chunk: Y' (Cout, cb·L) = W̃·cols, then permuted to (cb, Cout, L) with the bias added.
+    // Chunks hold about 2^18 patch entries (1 MB in float), so cols stay in L2 between im2col and the
+    // GEMM; backward unfolds each chunk again (cheaper than streaming a whole batch's cols from memory)
+    // and does the weight gradient, the bias gradient and ∂cols with one GEMM each per chunk.
+    // scratch = [ cols (D·cb·L) | Y' or permuted ∂y (Cout·cb·L) | ∂cols (D·cb·L) ], reused every step.
+    const std::size_t cb = std::max<std::size_t>(1, std::min(B, (std::size_t(1) << 18) / std::max<std::size_t>(1, D * L)));
     Tensor<T>& scratch = t.scratch(out);
-    ensure_size(scratch, keep ? (2 * D + Cout) * B * L : (D + Cout) * cb * L);
+    ensure_size(scratch, (2 * D + Cout) * cb * L);
     T* cols = scratch.data();
     T* yt = cols + D * cb * L;
     const T* xp = t.value(x).data();
@@ -157,32 +162,39 @@ Var<T> conv2d(Var<T> x, Var<T> w, Var<T> b, std::size_t stride, std::size_t padd
                 for (std::size_t l = 0; l < L; ++l) dst[l] = src[l] + bias;
             }
     }
-    t.set_backward(out, [p, B, Cout, D, L, img, has_bias](Tape<T>& t, int self) {
+    t.set_backward(out, [p, B, Cout, D, L, img, cb, has_bias](Tape<T>& t, int self) {
         const auto& ps = t.parents(self);
         const int ix = ps[0], iw = ps[1];
-        const std::size_t BL = B * L;
+        const bool need_w = t.needs_grad(iw), need_b = has_bias && t.needs_grad(ps[2]), need_x = t.needs_grad(ix);
         const T* g = t.grad_of(self).data();
+        const T* xp = t.value(ix).data();
+        const T* wp = t.value(iw).data();
         T* cols = t.scratch(self).data();
-        T* gt = cols + D * BL;        // ∂y permuted to (Cout, B·L)
-        T* dcols = gt + Cout * BL;
-        for (std::size_t i = 0; i < B; ++i)
-            for (std::size_t o = 0; o < Cout; ++o)
-                std::copy(g + (i * Cout + o) * L, g + (i * Cout + o + 1) * L, gt + o * BL + i * L);
-        if (t.needs_grad(iw))  // ∂W̃ += ∂Y'·Uᵀ: one GEMM over the batch, accumulating with beta = 1
-            gemm_raw<T>(false, true, Cout, D, BL, T(1), gt, BL, cols, BL, T(1), t.grad_acc(iw).data(), D);
-        if (has_bias && t.needs_grad(ps[2])) {  // ∂b_o += Σ_{i,l} g[i, o, l]
-            T* gb = t.grad_acc(ps[2]).data();
-            for (std::size_t o = 0; o < Cout; ++o) {
-                const T* go = gt + o * BL;
-                T s = T(0);
-                for (std::size_t l = 0; l < BL; ++l) s += go[l];
-                gb[o] += s;
+        T* gt = cols + D * cb * L;  // ∂y of the chunk permuted to (Cout, n·L)
+        T* dcols = gt + Cout * cb * L;
+        T* gw = need_w ? t.grad_acc(iw).data() : nullptr;
+        T* gb = need_b ? t.grad_acc(ps[2]).data() : nullptr;
+        T* gx = need_x ? t.grad_acc(ix).data() : nullptr;
+        for (std::size_t i0 = 0; i0 < B; i0 += cb) {
+            const std::size_t n = std::min(cb, B - i0), ld = n * L;
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t o = 0; o < Cout; ++o)
+                    std::copy(g + ((i0 + i) * Cout + o) * L, g + ((i0 + i) * Cout + o + 1) * L, gt + o * ld + i * L);
+            if (need_w) {  // ∂W̃ += ∂Y'·Uᵀ, accumulating with beta = 1
+                for (std::size_t i = 0; i < n; ++i) im2col(p, xp + (i0 + i) * img, cols + i * L, ld);
+                gemm_raw<T>(false, true, Cout, D, ld, T(1), gt, ld, cols, ld, T(1), gw, D);
             }
-        }
-        if (t.needs_grad(ix)) {  // ∂U = W̃ᵀ·∂Y' (one GEMM), then folded back onto the pixels
-            gemm_raw<T>(true, false, D, BL, Cout, T(1), t.value(iw).data(), D, gt, BL, T(0), dcols, BL);
-            T* gx = t.grad_acc(ix).data();
-            for (std::size_t i = 0; i < B; ++i) col2im_add(p, dcols + i * L, BL, gx + i * img);
+            if (need_b)  // ∂b_o += Σ_{i,l} g[i, o, l]
+                for (std::size_t o = 0; o < Cout; ++o) {
+                    const T* go = gt + o * ld;
+                    T s = T(0);
+                    for (std::size_t l = 0; l < ld; ++l) s += go[l];
+                    gb[o] += s;
+                }
+            if (need_x) {  // ∂U = W̃ᵀ·∂Y', then folded back onto the pixels
+                gemm_raw<T>(true, false, D, ld, Cout, T(1), wp, D, gt, ld, T(0), dcols, ld);
+                for (std::size_t i = 0; i < n; ++i) col2im_add(p, dcols + i * L, ld, gx + (i0 + i) * img);
+            }
         }
     });
     return out;
