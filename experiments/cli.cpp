@@ -139,7 +139,7 @@ json effective_config(const Figure& fig, const Flags& f, const std::string& data
     cfg["figure"] = info.id;
     cfg["preset"] = f.preset;
     cfg["dataset"] = dataset;
-    cfg["dtype"] = f.dtype;
+    if (given(f.o_dtype) || !cfg.contains("dtype")) cfg["dtype"] = f.dtype;  // a figure may default to double
     cfg["threads"] = f.threads;
     cfg["data_dir"] = f.data_dir;
     return cfg;
@@ -153,7 +153,7 @@ std::string command_line(const Figure& fig, const Flags& f, const std::string& d
     if (given(f.o_lr)) c += fmt::format(" --lr {}", f.lr);
     if (given(f.o_momentum)) c += fmt::format(" --momentum {}", f.momentum);
     if (given(f.o_batch)) c += fmt::format(" --batch-size {}", f.batch_size);
-    if (f.dtype != "float") c += " --dtype " + f.dtype;
+    if (given(f.o_dtype)) c += " --dtype " + f.dtype;
     if (!f.config.empty()) c += " --config " + f.config;
     return c;
 }
@@ -403,6 +403,15 @@ int main_cli(int argc, char** argv) {
     CLI::App* verify = app.add_subcommand("verify", "check the Feature Learning equation and Theorem 1 layer by layer on a random model");
     add_verify_flags(verify, vflags);
 
+    if (argc > 1 && argv[1][0] != '-') {
+        const std::string cmd = argv[1];
+        bool known = cmd == "list" || cmd == "reproduce" || cmd == "report" || cmd == "verify" || find_figure(cmd);
+        if (!known) {
+            std::fprintf(stderr, "gramtape: error: unknown command '%s' (commands: list, %s, reproduce, report, verify)\n",
+                         cmd.c_str(), figure_ids().c_str());
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -244,7 +244,7 @@ class Fig2 : public Figure {
             d["train_subset"] = 2000;
         } else if (preset == "quick") {
             d["seeds"] = {0, 1};
-            d["epochs"] = 3;
+            d["epochs"] = 4;
             d["train_subset"] = 10000;
         }
         return d;

@@ -212,7 +212,6 @@ class Fig7 : public Figure {
             d["agop_samples"] = 500;
         } else if (preset == "quick") {
             d["epochs"] = 2;
-            d["train_subset"] = 20000;
             d["agop_samples"] = 2000;
         }
         return d;

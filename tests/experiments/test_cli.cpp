@@ -55,8 +55,13 @@ std::pair<std::vector<MetricRow>, Summary> check_folder(const fs::path& f, const
     bool npy = false;
     for (const auto& e : fs::directory_iterator(f))
         if (e.path().extension() == ".npy") {
-            const auto a = xt::load_npy<double>(e.path().string());
-            BOOST_TEST(a.size() > 0u, e.path().string());
+            std::size_t n = 0;
+            try {
+                n = xt::load_npy<double>(e.path().string()).size();
+            } catch (const std::runtime_error&) {
+                n = xt::load_npy<float>(e.path().string()).size();  // float runs keep float arrays
+            }
+            BOOST_TEST(n > 0u, e.path().string());
             npy = true;
         }
     BOOST_TEST(npy);
@@ -139,7 +144,7 @@ BOOST_AUTO_TEST_CASE(fig2_smoke) {
     const auto acc = values(rows, "test_acc");
     BOOST_REQUIRE_EQUAL(acc.size(), 4u);  // init + 1 epoch, two methods
     for (double a : acc) BOOST_TEST((a >= 0.0 && a <= 1.0));
-    BOOST_TEST(acc[1] > 0.5);  // one epoch on 640 images beats chance by far
+    BOOST_TEST(acc[1] > 0.2);  // 32 steps on 2000 images already beat chance (0.1) clearly
     for (double d : values(rows, "gram_deviation", "0")) BOOST_TEST((d >= 0.0 && d < 0.1));
 }
 
