@@ -1,0 +1,233 @@
+// The real `gramtape` binary (its path is the first argument after `--`), run as a subprocess:
+//  * the CLI rows of docs/reliability.md (unknown flag, out-of-range values, unwritable --out, a full
+//    disk simulated by RLIMIT_FSIZE in the child): exit status 2 or 1, and exactly the documented line;
+//  * two identical smoke runs write bitwise identical metrics.csv;
+//  * a smoke run SIGKILLed mid-run and restarted with the same command ends with exactly the metrics
+//    of an uninterrupted run, and no partially written file is left where a finished one is expected.
+#include <chrono>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <thread>
+
+#include <boost/test/unit_test.hpp>
+
+#include "datasets/npy.hpp"
+#include "tests/reliability/helpers.hpp"
+
+using namespace gt;
+using namespace gt::rel;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string gramtape() {
+    const auto& m = boost::unit_test::framework::master_test_suite();
+    for (int i = 1; i < m.argc; ++i)
+        if (fs::exists(m.argv[i])) return m.argv[i];
+    return "";
+}
+
+std::string data_dir() {
+    const char* root = std::getenv("GT_SOURCE_ROOT");
+    return std::string(root ? root : ".") + "/data";
+}
+
+struct Run {
+    pid_t pid = -1;
+    std::string log;
+};
+
+/// Starts gramtape with `args`; stdout and stderr go to `log`. fsize_limit > 0 sets RLIMIT_FSIZE
+/// (bytes) in the child only, with SIGXFSZ ignored so a write past it fails with EFBIG.
+Run start(const std::vector<std::string>& args, const std::string& log, rlim_t fsize_limit = 0) {
+    Run r;
+    r.log = log;
+    r.pid = ::fork();
+    if (r.pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        ::setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        if (fsize_limit) {
+            ::signal(SIGXFSZ, SIG_IGN);
+            const rlimit lim{fsize_limit, fsize_limit};
+            ::setrlimit(RLIMIT_FSIZE, &lim);
+        }
+        std::vector<char*> argv;
+        static std::string exe;
+        exe = gramtape();
+        argv.push_back(exe.data());
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(exe.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return r;
+}
+
+struct Done {
+    int status = -1;  // exit code, or 128 + signal
+    std::string output;
+};
+
+Done finish(const Run& r) {
+    int st = 0;
+    ::waitpid(r.pid, &st, 0);
+    Done d;
+    d.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    const Bytes b = read_bytes(r.log);
+    d.output.assign(b.begin(), b.end());
+    return d;
+}
+
+Done run(const std::vector<std::string>& args, const TempDir& dir, rlim_t fsize_limit = 0) {
+    return finish(start(args, dir.file("gramtape.log"), fsize_limit));
+}
+
+/// The last non-empty line of the output (progress lines use \r).
+std::string last_line(const std::string& out) {
+    std::string s = out;
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    const std::size_t p = s.find_last_of("\n\r");
+    return p == std::string::npos ? s : s.substr(p + 1);
+}
+
+std::string text(const fs::path& p) {
+    const Bytes b = read_bytes(p.string());
+    return std::string(b.begin(), b.end());
+}
+
+/// Every file under `folder` that looks unfinished: a leftover temporary, or a .npy that does not
+/// parse (truncated, wrong length) with the validating reader.
+std::vector<std::string> broken_files(const fs::path& folder) {
+    std::vector<std::string> bad;
+    for (const auto& e : fs::recursive_directory_iterator(folder)) {
+        if (!e.is_regular_file()) continue;
+        const std::string name = e.path().filename().string();
+        if (name.find(".tmp") != std::string::npos) bad.push_back(e.path().string() + " (temporary left behind)");
+        if (e.path().extension() == ".npy") {
+            try {
+                const Bytes b = read_bytes(e.path().string());
+                const data::NpyHeader h = data::parse_npy_header(b, e.path().string());
+                if (h.descr == "<f4") data::parse_npy<float>(b, e.path().string());
+                else if (h.descr == "<f8") data::parse_npy<double>(b, e.path().string());
+            } catch (const Error& err) {
+                bad.push_back(err.what());
+            }
+        }
+    }
+    return bad;
+}
+
+void check_cli_row(const std::string& id, const Done& d, int status, const TempDir& dir) {
+    BOOST_TEST_CONTEXT("row " << id) {
+        const auto rows = doc_rows();
+        const auto it = rows.find(id);
+        BOOST_TEST_REQUIRE((it != rows.end()), "docs/reliability.md has no row " << id);
+        BOOST_TEST(d.status == status, "output: " << d.output);
+        BOOST_TEST(replace_all(last_line(d.output), dir.str(), "<tmp>") == it->second.message);
+    }
+}
+
+/// The folders of the kill-and-resume test, kept for the array comparison that follows it.
+const TempDir& kill_dir() {
+    static TempDir t;
+    return t;
+}
+
+const std::vector<std::string> kFig4 = {"fig4", "--preset", "smoke", "--epochs", "2", "--threads", "1"};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cli_reliability)
+
+BOOST_AUTO_TEST_CASE(bad_flags_and_folders_give_the_documented_line) {
+    BOOST_TEST_REQUIRE(!gramtape().empty(), "expected the gramtape binary as a test argument");
+    TempDir dir;
+    const std::string out = dir.file("runs");
+    write_bytes(dir.file("afile"), {1});
+    check_cli_row("cli-unknown-flag", run({"fig1", "--preset", "smoke", "--bogus", "1", "--out", out}, dir), 2, dir);
+    check_cli_row("cli-lr-range", run({"fig1", "--preset", "smoke", "--lr", "-1", "--out", out}, dir), 2, dir);
+    check_cli_row("cli-threads-range", run({"fig1", "--preset", "smoke", "--threads", "0", "--out", out}, dir), 2, dir);
+    check_cli_row("cli-unwritable-out", run({"fig1", "--preset", "smoke", "--out", dir.file("afile") + "/runs"}, dir), 2, dir);
+    BOOST_TEST(!fs::exists(out), "a refused command created " << out);
+}
+
+// KNOWN BUG in experiments/ (reported): save_npy uses xt::dump_npy, which does not check the stream,
+// so on a full disk a truncated .npy is renamed into place and the run exits 0. The two assertions
+// below fail until that is fixed; they are declared as expected failures so the suite stays usable.
+BOOST_AUTO_TEST_CASE(full_disk_fails_cleanly_and_leaves_no_truncated_file, *boost::unit_test::expected_failures(2)) {
+    BOOST_TEST_REQUIRE(!gramtape().empty());
+    TempDir dir;
+    std::vector<std::string> args = kFig4;
+    for (const std::string& a : std::vector<std::string>{"--data-dir", data_dir(), "--out", dir.file("runs")}) args.push_back(a);
+    const Done d = run(args, dir, 100 * 1024);  // checkpoints of the first layer need ~800 kB
+    BOOST_TEST(d.status == 1, "gramtape exited " << d.status << " on a full disk; last line: " << last_line(d.output));
+    const auto bad = broken_files(dir.file("runs"));
+    BOOST_TEST(bad.empty(), bad.size() << " unfinished files left, first: " << (bad.empty() ? "" : bad.front()));
+}
+
+BOOST_AUTO_TEST_CASE(two_smoke_runs_write_bitwise_identical_metrics) {
+    BOOST_TEST_REQUIRE(!gramtape().empty());
+    TempDir dir;
+    for (const char* sub : {"a", "b"}) {
+        const Done d = run({"fig1", "--preset", "smoke", "--threads", "1", "--out", dir.file(sub)}, dir);
+        BOOST_TEST_REQUIRE(d.status == 0, d.output);
+    }
+    const std::string a = text(dir.file("a") + "/fig1-smoke/metrics.csv");
+    BOOST_TEST(a.size() > 100u);
+    BOOST_TEST((a == text(dir.file("b") + "/fig1-smoke/metrics.csv")));
+    for (const char* f : {"virtual_inputs.npy", "first_layer_gram.npy"})
+        BOOST_TEST((read_bytes(dir.file("a") + "/fig1-smoke/" + f) == read_bytes(dir.file("b") + "/fig1-smoke/" + f)), f);
+}
+
+BOOST_AUTO_TEST_CASE(sigkill_mid_run_then_same_command_equals_uninterrupted) {
+    BOOST_TEST_REQUIRE(!gramtape().empty());
+    if (!fs::exists(data_dir() + "/mnist"))
+        BOOST_FAIL("expected MNIST under " + data_dir() + " (tools/setup fetches it)");
+    const TempDir& dir = kill_dir();
+    auto args_for = [&](const std::string& out) {
+        std::vector<std::string> a = kFig4;
+        for (const std::string& s : std::vector<std::string>{"--data-dir", data_dir(), "--out", out}) a.push_back(s);
+        return a;
+    };
+    const Done full = run(args_for(dir.file("full")), dir);
+    BOOST_TEST_REQUIRE(full.status == 0, full.output);
+    const fs::path folder = dir.file("killed") + "/fig4-smoke-mnist";
+
+    // Kill once the first epoch's checkpoint is complete, i.e. during the second epoch.
+    Run r = start(args_for(dir.file("killed")), dir.file("killed.log"));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    while (!fs::exists(folder / "checkpoints" / "seed0" / "state.json") && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::kill(r.pid, SIGKILL);
+    const Done killed = finish(r);
+    BOOST_TEST_REQUIRE(killed.status == 128 + SIGKILL, "the run ended before it was killed: " << killed.output);
+    BOOST_TEST(!fs::exists(folder / "summary.json"));
+
+    const Done resumed = run(args_for(dir.file("killed")), dir);
+    BOOST_TEST_REQUIRE(resumed.status == 0, resumed.output);
+    BOOST_TEST(resumed.output.find("resuming") != std::string::npos, resumed.output);
+    BOOST_TEST((text(folder / "metrics.csv") == text(dir.file("full") + "/fig4-smoke-mnist/metrics.csv")));
+    const auto bad = broken_files(folder);
+    BOOST_TEST(bad.empty(), bad.size() << " unfinished files, first: " << (bad.empty() ? "" : bad.front()));
+}
+
+// KNOWN BUG in experiments/ (reported): after a resume, fig4 rebuilds tl.npy and surrogate.npy from
+// metrics.csv, whose values have 9 significant digits, so the epochs before the kill lose precision
+// and the arrays differ from an uninterrupted run's (metrics.csv itself is identical). Declared as
+// expected failures until fixed; the comparison is real and passes once the arrays keep full precision.
+BOOST_AUTO_TEST_CASE(sigkill_then_resume_gives_the_same_arrays, *boost::unit_test::expected_failures(2)
+                     * boost::unit_test::depends_on("cli_reliability/sigkill_mid_run_then_same_command_equals_uninterrupted")) {
+    const fs::path killed = kill_dir().file("killed") + "/fig4-smoke-mnist";
+    const fs::path full = kill_dir().file("full") + "/fig4-smoke-mnist";
+    for (const char* f : {"tl.npy", "surrogate.npy"}) {
+        const Bytes a = read_bytes((killed / f).string()), b = read_bytes((full / f).string());
+        BOOST_TEST_REQUIRE(!a.empty(), f);
+        BOOST_TEST((a == b), f << " differs after the resume");
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
