@@ -27,6 +27,32 @@ void gemm_raw<double>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_
                 (blasint)n, (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
 }
 
+namespace {
+template <class T>
+void mirror_upper(std::size_t n, T* c, std::size_t ldc) {  // lower triangle ← upper triangle
+    for (std::size_t i = 1; i < n; ++i)
+        for (std::size_t j = 0; j < i; ++j) c[i * ldc + j] = c[j * ldc + i];
+}
+}  // namespace
+
+template <>
+void syrk_raw<float>(bool ta, std::size_t n, std::size_t k, float alpha, const float* a, std::size_t lda, float beta,
+                     float* c, std::size_t ldc) {
+    if (n == 0) return;
+    cblas_ssyrk(CblasRowMajor, CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a,
+                (blasint)lda, beta, c, (blasint)ldc);
+    mirror_upper(n, c, ldc);
+}
+
+template <>
+void syrk_raw<double>(bool ta, std::size_t n, std::size_t k, double alpha, const double* a, std::size_t lda,
+                      double beta, double* c, std::size_t ldc) {
+    if (n == 0) return;
+    cblas_dsyrk(CblasRowMajor, CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a,
+                (blasint)lda, beta, c, (blasint)ldc);
+    mirror_upper(n, c, ldc);
+}
+
 template <class T>
 void gemm(const Tensor<T>& a, bool ta, const Tensor<T>& b, bool tb, Tensor<T>& c, T alpha, T beta, const char* op) {
     if (a.dimension() != 2 || b.dimension() != 2)

@@ -24,6 +24,14 @@ template <class T>
 Tensor<T> matmul_plain(const Tensor<T>& a, const Tensor<T>& b, bool trans_a = false, bool trans_b = false,
                        const char* op = "matmul");
 
+/// Symmetric rank-k product on row-major data, C(n×n) = alpha·op(A)ᵀ·op(A)-style Gram + beta·C:
+///   trans_a = false: C = alpha·A·Aᵀ + beta·C, A is n×k;   trans_a = true: C = alpha·Aᵀ·A + beta·C, A is k×n.
+/// BLAS syrk writes one triangle (half the FLOPs of a GEMM); this fills in the other, so C is the full
+/// symmetric matrix on return.
+template <class T>
+void syrk_raw(bool trans_a, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda, T beta, T* c,
+              std::size_t ldc);
+
 /// Sets the BLAS thread count (the only thread pool gramtape uses).
 void set_num_threads(int n);
 int num_threads();
