@@ -32,8 +32,10 @@ void newton_schulz_polar(const Tensor<T>& a, int steps, Tensor<T>& q, PolarWorks
     if (shape_of(ws.p) != Shape{n, n}) ws.p.resize({n, n});
     if (ws.next.shape() != a.shape()) ws.next.resize(a.shape());
     for (int it = 0; it < steps; ++it) {
-        gemm<T>(q, true, q, false, ws.s, T(1), T(0), "newton_schulz S = XᵀX");
-        gemm<T>(ws.s, false, ws.s, false, ws.p, T(3), T(0), "newton_schulz 3S²");  // P = 3S²
+        // S = XᵀX and P = 3S² = 3SᵀS are symmetric: syrk does half the work of a GEMM.
+        if (shape_of(ws.s) != Shape{n, n}) ws.s.resize({n, n});
+        syrk_raw<T>(true, n, m, T(1), q.data(), n, T(0), ws.s.data(), n);        // S = XᵀX
+        syrk_raw<T>(true, n, n, T(3), ws.s.data(), n, T(0), ws.p.data(), n);     // P = 3S²
         T* p = ws.p.data();
         const T* s = ws.s.data();
         for (std::size_t i = 0; i < n * n; ++i) p[i] -= T(10) * s[i];  // P −= 10S
@@ -41,7 +43,6 @@ void newton_schulz_polar(const Tensor<T>& a, int steps, Tensor<T>& q, PolarWorks
         gemm<T>(q, false, ws.p, false, ws.next, T(1) / T(8), T(0), "newton_schulz X·P/8");
         std::swap(q, ws.next);
     }
-    (void)m;
 }
 
 template <class T>
