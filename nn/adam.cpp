@@ -44,6 +44,17 @@ void Adam<T>::step() {
         T* m = m_[k].data();
         T* v = v_[k].data();
         const std::size_t n = p.value.size();
+        if (decoupled_ || wd == T(0)) {  // branch-free loop (vectorizes); the decay factor is 1 for Adam
+            const T f = decoupled_ ? decay : T(1);
+            for (std::size_t i = 0; i < n; ++i) {
+                const T g = gp[i];
+                w[i] *= f;
+                m[i] = b1 * m[i] + (T(1) - b1) * g;
+                v[i] = b2 * v[i] + (T(1) - b2) * g * g;
+                w[i] -= step_size * m[i] / (std::sqrt(v[i]) / bc2_sqrt + eps);
+            }
+            continue;
+        }
         for (std::size_t i = 0; i < n; ++i) {
             T g = gp[i];
             if (decoupled_)
