@@ -1,5 +1,6 @@
 #include "nn/checkpoint.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -123,20 +124,23 @@ void save_checkpoint(const std::string& path, const std::vector<Parameter<T>*>& 
     w.put_raw(user_blob.data(), user_blob.size());
     w.put<std::uint64_t>(fnv1a64(w.bytes.data(), w.bytes.size()));
 
+    // Written with stdio so that a failure reports its errno (EFBIG, ENOSPC, EACCES ...).
     const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw IoError("save_checkpoint: cannot open '" + tmp + "' for writing");
-        f.write(reinterpret_cast<const char*>(w.bytes.data()), static_cast<std::streamsize>(w.bytes.size()));
-        f.flush();
-        if (!f) {
-            std::remove(tmp.c_str());
-            throw IoError("save_checkpoint: writing '" + tmp + "' failed (disk full?)");
-        }
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) throw IoError("save_checkpoint: cannot open '" + tmp + "' for writing (" + std::strerror(errno) + ")");
+    int err = 0;
+    if (std::fwrite(w.bytes.data(), 1, w.bytes.size(), f) != w.bytes.size()) err = errno;
+    if (!err && std::fflush(f) != 0) err = errno;
+    if (std::fclose(f) != 0 && !err) err = errno;
+    if (err) {
+        std::remove(tmp.c_str());
+        throw IoError("save_checkpoint: writing " + std::to_string(w.bytes.size()) + " bytes to '" + tmp +
+                      "' failed (" + std::strerror(err) + "); '" + path + "' is unchanged");
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
         std::remove(tmp.c_str());
-        throw IoError("save_checkpoint: cannot rename '" + tmp + "' to '" + path + "'");
+        throw IoError("save_checkpoint: cannot rename '" + tmp + "' to '" + path + "' (" + std::strerror(e) + ")");
     }
 }
 
@@ -144,7 +148,7 @@ template <class T>
 std::string load_checkpoint(const std::string& path, const std::vector<Parameter<T>*>& params, Optimizer<T>* opt) {
     const std::string where = "load_checkpoint '" + path + "': ";
     std::ifstream f(path, std::ios::binary);
-    if (!f) throw IoError(where + "cannot open the file");
+    if (!f) throw IoError(where + "cannot open the file (" + std::strerror(errno) + ")");
     const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 
     if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
@@ -194,8 +198,13 @@ std::string load_checkpoint(const std::string& path, const std::vector<Parameter
                       std::to_string(expected) + " bytes, the file has " + std::to_string(bytes.size()));
     std::uint64_t stored;
     std::memcpy(&stored, bytes.data() + body, 8);
-    if (stored != fnv1a64(bytes.data(), body))
-        throw IoError(where + "checksum mismatch: the file is corrupted");
+    const std::uint64_t computed = fnv1a64(bytes.data(), body);
+    if (stored != computed) {
+        char sums[80];
+        std::snprintf(sums, sizeof sums, "expected FNV-1a 0x%016llx (stored), computed 0x%016llx",
+                      static_cast<unsigned long long>(stored), static_cast<unsigned long long>(computed));
+        throw IoError(where + "checksum mismatch: " + sums + ": the file is corrupted");
+    }
 
     // Compare with the model (and optimizer) before touching anything.
     const auto all = collect(params, opt);

@@ -322,6 +322,8 @@ std::vector<Scenario> scenarios() {
     });
     add("ckpt-disk-full", "checkpoint written with RLIMIT_FSIZE = 4 kB (a full disk), in a child process", [](D d) {
         // The limit applies to the child only; SIGXFSZ is ignored so write() fails with EFBIG.
+        // A complete small checkpoint is there before; it must survive, and no temporary may remain.
+        Net<float>(2).save(d.file("ckpt"));
         const ChildResult r = in_child([&](const auto& report) {
             ::signal(SIGXFSZ, SIG_IGN);
             const rlimit lim{4096, 4096};
@@ -335,6 +337,8 @@ std::vector<Scenario> scenarios() {
             return 1;
         });
         if (!r.exited_ok()) throw std::runtime_error("the child did not report an IoError");
+        if (std::filesystem::exists(d.file("ckpt.tmp"))) throw std::runtime_error("ckpt.tmp was left behind");
+        Net<float>(2).load(d.file("ckpt"));  // the previous checkpoint is intact (throws otherwise)
         throw IoError(r.output);
     });
     // ---- values --------------------------------------------------------------------------------
