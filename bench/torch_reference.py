@@ -23,7 +23,7 @@ def parse():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workload", default="mlp", choices=WORKLOADS)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--pool", choices=["omp", "blas"], default="omp")
+    p.add_argument("--pool", choices=["omp", "blas"], default="blas")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--smoke-batches", type=int, default=5)
