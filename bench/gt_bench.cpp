@@ -54,6 +54,12 @@ double cpu_now() {
     return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
+double thread_cpu_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
 long peak_rss_kb() {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
@@ -294,7 +300,8 @@ Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
 }
 
 // FMA peak: K independent accumulator vectors per thread, all in registers (the loop body is pure
-// vfmadd: the empty asm keeps each chain in a register without adding instructions).
+// vfmadd: the empty asm keeps each chain in a register without adding instructions). Timed in thread
+// CPU time, so other processes on a loaded machine do not lower the ceiling.
 #define GT_FMA_LOOP(NAME, TARGET, T, BYTES)                                              \
     __attribute__((target(TARGET))) double NAME(double seconds) {                        \
         constexpr int W = BYTES / sizeof(T);                                              \
@@ -308,7 +315,7 @@ Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
         for (int k = 0; k < K; ++k) acc[k] = a * T(k);                                    \
         const long iters = 1 << 20;                                                       \
         long reps = 0;                                                                    \
-        const double t0 = now();                                                          \
+        const double t0 = thread_cpu_now();                                               \
         double t1;                                                                        \
         do {                                                                              \
             for (long it = 0; it < iters; ++it)                                           \
@@ -317,7 +324,7 @@ Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
                     asm volatile("" : "+v"(acc[k]));                                      \
                 }                                                                         \
             ++reps;                                                                       \
-            t1 = now();                                                                   \
+            t1 = thread_cpu_now();                                                        \
         } while (t1 - t0 < seconds);                                                      \
         T sink = 0;                                                                       \
         for (int k = 0; k < K; ++k) sink += acc[k][0];                                    \
