@@ -357,7 +357,7 @@ int cmd_reproduce(Flags f, const std::string& only) {
         }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const std::size_t n = write_report(f.out, f.report_dir, f.preset);
+    const std::size_t n = write_report(f.out, f.report_dir, f.preset, f.data_dir);
     std::printf("reproduce --preset %s: %.0f s wall; report of %zu runs in %s/index.html\n", f.preset.c_str(), secs, n,
                 f.report_dir.c_str());
     return failures ? 1 : 0;
@@ -396,6 +396,8 @@ int main_cli(int argc, char** argv) {
     CLI::App* report = app.add_subcommand("report", "rebuild report/index.html and report/README.md from the run folders");
     report->add_option("--runs", report_flags.out, "root folder of the run folders")->capture_default_str();
     report->add_option("--report-dir", report_flags.report_dir, "where the report goes")->capture_default_str();
+    report->add_option("--data-dir", report_flags.data_dir, "datasets folder (to list what could not run here)")
+        ->capture_default_str();
     std::string report_preset;
     report->add_option("--preset", report_preset, "only runs of this preset (default: all)")->check(CLI::IsMember(presets()));
 
@@ -435,7 +437,8 @@ int main_cli(int argc, char** argv) {
             if (figure_cmds[k].first->parsed()) return cmd_figure(*figure_cmds[k].second, *figure_flags[k]);
         if (reproduce->parsed()) return cmd_reproduce(rep_flags, only);
         if (report->parsed()) {
-            const std::size_t n = write_report(report_flags.out, report_flags.report_dir, report_preset);
+            const std::size_t n =
+                write_report(report_flags.out, report_flags.report_dir, report_preset, report_flags.data_dir);
             std::printf("report of %zu runs written to %s/index.html and %s/README.md\n", n,
                         report_flags.report_dir.c_str(), report_flags.report_dir.c_str());
             return 0;

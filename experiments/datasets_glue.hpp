@@ -6,7 +6,8 @@
 
 namespace gt::experiments {
 
-/// True when the files of `name` ("mnist", "fashion-mnist", "cifar10", ...) are under data_dir.
+/// True when the datasets module can load `name` ("mnist", "fashion-mnist", "cifar10", ...) from data_dir;
+/// false for names it has no loader for (svhn).
 bool dataset_available(const std::string& name, const std::string& data_dir);
 /// The real data sets found under data_dir.
 std::vector<std::string> available_datasets(const std::string& data_dir);

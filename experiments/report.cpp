@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "experiments/datasets_glue.hpp"
 #include "experiments/io.hpp"
 
 namespace gt::experiments {
@@ -78,7 +79,8 @@ std::vector<FoundRun> find_runs(const fs::path& runs) {
     return out;
 }
 
-std::size_t write_report(const fs::path& runs, const fs::path& out, const std::string& preset) {
+std::size_t write_report(const fs::path& runs, const fs::path& out, const std::string& preset,
+                         const std::string& data_dir) {
     std::vector<FoundRun> found = find_runs(runs);
     if (!preset.empty())
         found.erase(std::remove_if(found.begin(), found.end(),
@@ -183,6 +185,34 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
             m += "\n";
         }
     }
+    // What this machine could not run: missing datasets per figure, and paper figures without a driver.
+    std::string hn, mn;
+    for (const Figure* f : figures()) {
+        const FigureInfo i = f->info();
+        std::vector<std::string> missing;
+        for (const auto& d : i.datasets)
+            if (!dataset_available(d, data_dir)) missing.push_back(d);
+        if (missing.empty()) continue;
+        std::string list;
+        for (const auto& d : missing) list += (list.empty() ? "" : ", ") + d;
+        hn += fmt::format("<li>{} ({}): {} — files not under <code>{}</code>{}</li>\n", html(i.id), html(i.title), html(list),
+                          html(data_dir), list.find("svhn") != std::string::npos ? " (SVHN also has no loader yet)" : "");
+        mn += fmt::format("- {} ({}): {} — files not under `{}`{}\n", i.id, i.title, list, data_dir,
+                          list.find("svhn") != std::string::npos ? " (SVHN also has no loader yet)" : "");
+    }
+    std::string absent;
+    for (int k = 1; k <= 14; ++k) {
+        const std::string id = "fig" + std::to_string(k);
+        if (k == 3 || find_figure(id)) continue;
+        absent += (absent.empty() ? "" : ", ") + id;
+    }
+    h += "<h2>Not reproduced here</h2>\n<ul>\n" + hn;
+    m += "## Not reproduced here\n\n" + mn;
+    if (!absent.empty()) {
+        h += "<li>Paper figures without a driver yet: " + html(absent) + " (Fig. 3 is a schematic).</li>\n";
+        m += "- Paper figures without a driver yet: " + absent + " (Fig. 3 is a schematic).\n";
+    }
+    h += "</ul>\n";
     h += "</body></html>\n";
     write_text_atomic(out / "index.html", h);
     write_text_atomic(out / "README.md", m);

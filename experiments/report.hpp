@@ -20,7 +20,8 @@ std::vector<FoundRun> find_runs(const std::filesystem::path& runs);
 
 /// Writes index.html and README.md into `out`; returns the number of runs reported.
 /// `preset` filters runs ("" = all presets).
+/// `data_dir` is only used to list which datasets could not be run on this machine.
 std::size_t write_report(const std::filesystem::path& runs, const std::filesystem::path& out,
-                         const std::string& preset = "");
+                         const std::string& preset = "", const std::string& data_dir = "data");
 
 }  // namespace gt::experiments

@@ -164,7 +164,7 @@ Summary run_fig2(RunContext& ctx) {
 
     const std::string ds = ctx.dataset();
     std::string body = fmt::format(
-        "set multiplot layout 1,2 title \"Fig. 2 ({}): whitened update vs standard SGD, {} seeds, band = mean ± std\"\n"
+        "set multiplot layout 1,2 title \"Fig. 2 ({}): whitened update vs standard SGD, {} seed(s), band = mean ± std\"\n"
         "set xlabel \"epoch\"\nset ylabel \"test accuracy\"\nset key bottom right\nset grid\n"
         "set title \"test accuracy\"\nset xrange [0.8:{}]\nset autoscale y\n"
         "plot \"fig2_test_acc.dat\" every ::1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb \"#1f77b4\" notitle, "
@@ -173,7 +173,7 @@ Summary run_fig2(RunContext& ctx) {
         "\"\" every ::1 using 1:5 with linespoints lw 2 pt 7 ps 0.6 lc rgb \"#d62728\" title \"Whiten\"\n"
         "set title \"whitened step: relative Gram deviation per layer\"\nset ylabel \"||W^TW - W̃^TW̃||_F / ||W̃^TW̃||_F\"\n"
         "set logscale y\nset format y \"10^{{%L}}\"\nset key top right\n"
-        "plot for [k=0:{}] \"fig2_gram_deviation.dat\" index k using 1:3 with linespoints lw 2 pt 7 ps 0.6 title sprintf(\"layer %d\", k)\n"
+        "plot for [k=0:{}] \"fig2_gram_deviation.dat\" index k using 1:3 with linespoints lw 2 pt 7 ps 0.6 title sprintf(\"layers.%d.weight\", k)\n"
         "unset multiplot",
         ds, seeds.size(), epochs + 0.2, num_layers - 1);
     render(ctx.folder->path(), {"fig2.png", "fig2.gp", 1500, 600, body});
