@@ -15,6 +15,7 @@
 //   peak        the FMA peak of this machine (a register-only FMA loop per thread)
 // The epoch order is the BatchLoader's (seed 0); --write-order FILE saves it (uint32) for the
 // PyTorch side, which then feeds the same batches in the same order.
+#include <immintrin.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -302,39 +303,40 @@ Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
 // FMA peak: K independent accumulator vectors per thread, all in registers (the loop body is pure
 // vfmadd: the empty asm keeps each chain in a register without adding instructions). Timed in thread
 // CPU time, so other processes on a loaded machine do not lower the ceiling.
-#define GT_FMA_LOOP(NAME, TARGET, T, BYTES)                                              \
+// Explicit FMA intrinsics: in ISO C++ mode GCC does not contract a*b + c into one FMA instruction.
+#define GT_FMA_LOOP(NAME, TARGET, VEC, T, W, SET1, FMA, GET0)                               \
     __attribute__((target(TARGET))) double NAME(double seconds) {                        \
-        constexpr int W = BYTES / sizeof(T);                                              \
-        constexpr int K = 12;                                                             \
-        typedef T V __attribute__((vector_size(BYTES)));                                  \
-        V acc[K], a, b;                                                                   \
-        for (int i = 0; i < W; ++i) {                                                     \
-            a[i] = T(0.999999);                                                           \
-            b[i] = T(1e-7);                                                               \
-        }                                                                                 \
-        for (int k = 0; k < K; ++k) acc[k] = a * T(k);                                    \
+        constexpr int K = 12; /* independent chains, named so they stay in registers */   \
+        const VEC a = SET1(T(0.999999)), b = SET1(T(1e-7));                               \
+        VEC c0 = SET1(T(0)), c1 = SET1(T(1)), c2 = SET1(T(2)), c3 = SET1(T(3));           \
+        VEC c4 = SET1(T(4)), c5 = SET1(T(5)), c6 = SET1(T(6)), c7 = SET1(T(7));           \
+        VEC c8 = SET1(T(8)), c9 = SET1(T(9)), c10 = SET1(T(10)), c11 = SET1(T(11));       \
         const long iters = 1 << 20;                                                       \
         long reps = 0;                                                                    \
         const double t0 = thread_cpu_now();                                               \
         double t1;                                                                        \
         do {                                                                              \
-            for (long it = 0; it < iters; ++it)                                           \
-                for (int k = 0; k < K; ++k) {                                             \
-                    acc[k] = acc[k] * a + b;                                              \
-                    asm volatile("" : "+v"(acc[k]));                                      \
-                }                                                                         \
+            for (long it = 0; it < iters; ++it) {                                         \
+                c0 = FMA(c0, a, b); c1 = FMA(c1, a, b); c2 = FMA(c2, a, b);               \
+                c3 = FMA(c3, a, b); c4 = FMA(c4, a, b); c5 = FMA(c5, a, b);               \
+                c6 = FMA(c6, a, b); c7 = FMA(c7, a, b); c8 = FMA(c8, a, b);               \
+                c9 = FMA(c9, a, b); c10 = FMA(c10, a, b); c11 = FMA(c11, a, b);           \
+                asm volatile("" : "+v"(c0), "+v"(c1), "+v"(c2), "+v"(c3), "+v"(c4),      \
+                             "+v"(c5), "+v"(c6), "+v"(c7), "+v"(c8), "+v"(c9), "+v"(c10), \
+                             "+v"(c11));                                                   \
+            }                                                                             \
             ++reps;                                                                       \
             t1 = thread_cpu_now();                                                        \
         } while (t1 - t0 < seconds);                                                      \
-        T sink = 0;                                                                       \
-        for (int k = 0; k < K; ++k) sink += acc[k][0];                                    \
+        const T sink = GET0(c0) + GET0(c1) + GET0(c2) + GET0(c3) + GET0(c4) + GET0(c5) +  \
+                       GET0(c6) + GET0(c7) + GET0(c8) + GET0(c9) + GET0(c10) + GET0(c11); \
         if (sink == T(42)) std::puts("");                                                 \
         return 2.0 * W * K * double(iters) * double(reps) / (t1 - t0);                    \
     }
-GT_FMA_LOOP(fma512_f32, "avx512f,fma", float, 64)
-GT_FMA_LOOP(fma512_f64, "avx512f,fma", double, 64)
-GT_FMA_LOOP(fma256_f32, "avx2,fma", float, 32)
-GT_FMA_LOOP(fma256_f64, "avx2,fma", double, 32)
+GT_FMA_LOOP(fma512_f32, "avx512f,fma", __m512, float, 16, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_cvtss_f32)
+GT_FMA_LOOP(fma512_f64, "avx512f,fma", __m512d, double, 8, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_cvtsd_f64)
+GT_FMA_LOOP(fma256_f32, "avx2,fma", __m256, float, 8, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_cvtss_f32)
+GT_FMA_LOOP(fma256_f64, "avx2,fma", __m256d, double, 4, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_cvtsd_f64)
 #undef GT_FMA_LOOP
 
 template <class T>
