@@ -284,8 +284,14 @@ Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
     }
     auto linears = model.linears();
     json tl = json::array(), sur = json::array();
+    json failed = json::array();
     for (std::size_t l = 0; l < 4; ++l) {
-        tl.push_back(stats[l].target_linearity().tl);
+        try {  // at initialisation the deepest float32 Gram can be numerically singular: report, keep timing
+            tl.push_back(stats[l].target_linearity().tl);
+        } catch (const ValueError& e) {
+            tl.push_back(nullptr);
+            failed.push_back(e.what());
+        }
         sur.push_back(stats[l].surrogate(linears[l + 1]->weight.value).s);
     }
     Result r;
@@ -297,6 +303,7 @@ Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
     r.flops = 2.0 * N * (784 * 256 + 3 * 256 * 256 + 256 * 10) + 4 * (2.0 * N * width * width + 2.0 * N * width * C);
     r.extra["tl"] = tl;
     r.extra["surrogate"] = sur;
+    if (!failed.empty()) r.extra["tl_errors"] = failed;
     return r;
 }
 
