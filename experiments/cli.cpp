@@ -229,11 +229,9 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
     ctx.metrics = &metrics;
     ctx.command = command_line(fig, f, dataset);
     const std::string start = utc_now();
-    const double before = folder.progress().value("seconds", 0.0);
-    const auto t0 = std::chrono::steady_clock::now();
-    folder.write_meta(cfg, start, "", before, ctx.command);
+    folder.write_meta(cfg, start, "", folder.total_seconds(), ctx.command);
     Summary s = fig.run(ctx);
-    const double secs = before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs = folder.total_seconds();
     s.figure = info.id;
     s.title = info.title;
     s.preset = f.preset;
@@ -243,9 +241,6 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
     metrics.flush();
     write_json_atomic(folder.file("summary.json"), s.to_json());
     folder.write_meta(cfg, start, utc_now(), secs, ctx.command);
-    json p = folder.progress();
-    p["seconds"] = secs;
-    folder.save_progress(p);
     folder.mark_complete();
     print_summary(s, folder.path());
     return folder.path();

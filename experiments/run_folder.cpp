@@ -63,6 +63,7 @@ RunFolder RunFolder::open(const fs::path& root, const std::string& name, const j
                 config.contains(diff) ? config.at(diff).dump() : "absent", flag));
         f.resumed_ = true;
         if (fs::exists(f.path_ / "progress.json")) f.progress_ = read_json(f.path_ / "progress.json");
+        f.base_seconds_ = f.progress_.value("seconds", 0.0);
     } else {
         fs::create_directories(f.path_, ec);
         if (ec)
@@ -88,13 +89,19 @@ bool RunFolder::complete() const {
     return progress_.value("complete", false) && fs::exists(path_ / "summary.json");
 }
 
+double RunFolder::total_seconds() const {
+    return base_seconds_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start_).count();
+}
+
 void RunFolder::save_progress(const json& p) {
     progress_ = p;
+    progress_["seconds"] = total_seconds();
     write_json_atomic(path_ / "progress.json", progress_);
 }
 
 void RunFolder::mark_complete() {
     progress_["complete"] = true;
+    progress_["seconds"] = total_seconds();
     write_json_atomic(path_ / "progress.json", progress_);
 }
 

@@ -3,6 +3,7 @@
 // config resumes it, with another config is refused.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -32,7 +33,10 @@ class RunFolder {
 
     /// progress.json: the last completed unit of work ({} when starting afresh).
     nlohmann::json progress() const { return progress_; }
+    /// Writes progress.json atomically; also records the run's total seconds so far (all sessions).
     void save_progress(const nlohmann::json& p);
+    /// Seconds spent on this run over every session, the current one included.
+    double total_seconds() const;
     void mark_complete();
 
     /// Writes meta.json (commit, compiler, library versions, seed, dtype, threads, times).
@@ -43,6 +47,8 @@ class RunFolder {
     std::filesystem::path path_;
     nlohmann::json progress_ = nlohmann::json::object();
     bool resumed_ = false;
+    double base_seconds_ = 0.0;  // seconds of earlier sessions
+    std::chrono::steady_clock::time_point session_start_ = std::chrono::steady_clock::now();
 };
 
 /// The first key whose value differs between a and b (ignoring volatile keys), or "".
