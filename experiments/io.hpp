@@ -27,16 +27,18 @@ fs::path temp_path_for(const fs::path& path);
 /// rename(tmp, path) with an IoError naming both on failure.
 void commit_temp(const fs::path& tmp, const fs::path& path);
 
-/// Saves an array as .npy (numpy-readable) atomically.
+/// Saves an array as .npy (numpy-readable) atomically. The bytes are built in memory and written by
+/// write_text_atomic, which checks the write (xt::dump_npy to a file does not: a full disk would leave
+/// a truncated file behind a successful rename).
 template <class E>
 void save_npy(const fs::path& path, const E& array) {
-    const fs::path tmp = temp_path_for(path);
+    std::string bytes;
     try {
-        xt::dump_npy(tmp.string(), array);
+        bytes = xt::dump_npy(array);
     } catch (const std::exception& e) {
         throw IoError("cannot write " + path.string() + ": " + e.what());
     }
-    commit_temp(tmp, path);
+    write_text_atomic(path, bytes);
 }
 
 /// Current UTC time as ISO 8601 ("2026-11-28T12:00:00Z").

@@ -32,7 +32,7 @@ void MetricsLog::flush() const {
     std::string out = kHeader;
     out += '\n';
     for (const auto& r : rows_)
-        out += fmt::format("{},{},{},{},{},{:.9g}\n", r.run, r.epoch, r.step, r.layer, r.metric, r.value);
+        out += fmt::format("{},{},{},{},{},{:.17g}\n", r.run, r.epoch, r.step, r.layer, r.metric, r.value);
     write_text_atomic(path_, out);
 }
 

@@ -1,5 +1,7 @@
 #include "experiments/training.hpp"
 
+#include "datasets/npy.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -85,7 +87,7 @@ json load_state(const fs::path& dir, const std::string& tag, const std::vector<n
     const json j = read_json(d / "state.json");
     auto load_into = [&](const fs::path& f, Tensor<T>& t) {
         if (!fs::exists(f)) throw IoError("checkpoint " + d.string() + ": missing " + f.filename().string());
-        Tensor<T> v = xt::load_npy<T>(f.string());
+        Tensor<T> v = data::read_npy<T>(f.string());
         if (v.shape() != t.shape())
             throw IoError(fmt::format("checkpoint {}: {} has shape {}, expected {}", d.string(), f.filename().string(),
                                       shape_str(shape_of(v)), shape_str(shape_of(t))));
@@ -99,7 +101,7 @@ json load_state(const fs::path& dir, const std::string& tag, const std::vector<n
         for (const auto& s : opt->state()) {
             const fs::path f = d / ("opt." + s.name + ".npy");
             if (fs::exists(f)) {
-                Tensor<T> v = xt::load_npy<T>(f.string());
+                Tensor<T> v = data::read_npy<T>(f.string());
                 *s.tensor = std::move(v);
             }
         }

@@ -154,10 +154,9 @@ BOOST_AUTO_TEST_CASE(bad_flags_and_folders_give_the_documented_line) {
     BOOST_TEST(!fs::exists(out), "a refused command created " << out);
 }
 
-// KNOWN BUG in experiments/ (reported): save_npy uses xt::dump_npy, which does not check the stream,
-// so on a full disk a truncated .npy is renamed into place and the run exits 0. The two assertions
-// below fail until that is fixed; they are declared as expected failures so the suite stays usable.
-BOOST_AUTO_TEST_CASE(full_disk_fails_cleanly_and_leaves_no_truncated_file, *boost::unit_test::expected_failures(2)) {
+// Regression: save_npy used to write with xt::dump_npy, which does not check the stream, so on a full
+// disk a truncated .npy was renamed into place and the run exited 0.
+BOOST_AUTO_TEST_CASE(full_disk_fails_cleanly_and_leaves_no_truncated_file) {
     BOOST_TEST_REQUIRE(!gramtape().empty());
     TempDir dir;
     std::vector<std::string> args = kFig4;
@@ -215,12 +214,9 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_run_then_same_command_equals_uninterrupted) {
     BOOST_TEST(bad.empty(), bad.size() << " unfinished files, first: " << (bad.empty() ? "" : bad.front()));
 }
 
-// KNOWN BUG in experiments/ (reported): after a resume, fig4 rebuilds tl.npy and surrogate.npy from
-// metrics.csv, whose values have 9 significant digits, so the epochs before the kill lose precision
-// and the arrays differ from an uninterrupted run's (metrics.csv itself is identical). Declared as
-// expected failures until fixed; the comparison is real and passes once the arrays keep full precision.
-BOOST_AUTO_TEST_CASE(sigkill_then_resume_gives_the_same_arrays, *boost::unit_test::expected_failures(2)
-                     * boost::unit_test::depends_on("cli_reliability/sigkill_mid_run_then_same_command_equals_uninterrupted")) {
+// Regression: after a resume, fig4 rebuilds tl.npy and surrogate.npy from metrics.csv, whose values
+// used to carry 9 significant digits, so the arrays differed from an uninterrupted run's.
+BOOST_AUTO_TEST_CASE(sigkill_then_resume_gives_the_same_arrays, *boost::unit_test::depends_on("cli_reliability/sigkill_mid_run_then_same_command_equals_uninterrupted")) {
     const fs::path killed = kill_dir().file("killed") + "/fig4-smoke-mnist";
     const fs::path full = kill_dir().file("full") + "/fig4-smoke-mnist";
     for (const char* f : {"tl.npy", "surrogate.npy"}) {
