@@ -48,7 +48,9 @@ void gather_rows(const Tensor<T>& src, const std::size_t* index, std::size_t k, 
     Shape shape = shape_of(src);
     const std::size_t row = shape[0] == 0 ? 0 : src.size() / shape[0];
     shape[0] = k;
-    if (shape_of(dst) != shape) dst.resize(shape);
+    // A moved-from tensor keeps its shape but not its storage, and resize() to the same shape is a
+    // no-op: check the storage too, so a caller may hand in a tensor whose buffer it moved away.
+    if (shape_of(dst) != shape || dst.storage().size() != numel(shape)) dst = Tensor<T>::from_shape(shape);
     const T* s = src.data();
     T* o = dst.data();
     for (std::size_t i = 0; i < k; ++i) std::copy_n(s + index[i] * row, row, o + i * row);

@@ -189,3 +189,19 @@ BOOST_AUTO_TEST_CASE(min_max_columns_exact_ends) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Regression: gather_rows into a tensor whose buffer was moved away (the shape survives a move, the
+// storage does not) used to write through a null pointer.
+BOOST_AUTO_TEST_CASE(gather_rows_into_a_moved_from_tensor) {
+    gt::Tensor<float> src = {{1.f, 2.f}, {3.f, 4.f}, {5.f, 6.f}};
+    gt::Tensor<float> dst = {{0.f, 0.f}, {0.f, 0.f}};
+    gt::Tensor<float> taken = std::move(dst);  // dst keeps shape (2, 2) but no buffer
+    const std::size_t idx[] = {2, 0};
+    gt::data::gather_rows(src, idx, 2, dst);
+    BOOST_TEST(dst.storage().size() == 4u);
+    BOOST_TEST(dst(0, 0) == 5.f);
+    BOOST_TEST(dst(0, 1) == 6.f);
+    BOOST_TEST(dst(1, 0) == 1.f);
+    BOOST_TEST(dst(1, 1) == 2.f);
+    BOOST_TEST(taken.size() == 4u);
+}
