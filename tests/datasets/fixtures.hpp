@@ -1,6 +1,8 @@
 // Test helpers: a scratch folder, byte-level writers for IDX and CIFAR files, gzip, and error checks.
 #pragma once
 
+#include "tests/common/temp_dir.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -18,21 +20,9 @@ namespace gt::test {
 
 using Bytes = std::vector<unsigned char>;
 
-/// A fresh folder under the system temp dir, removed with its contents at scope exit.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        static int counter = 0;
-        path = std::filesystem::temp_directory_path() /
-               ("gt_datasets_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        std::filesystem::remove_all(path);
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
+/// A fresh folder, removed with its contents at scope exit.
+struct TempDir : gt::testing::ScratchDir {
+    TempDir() : ScratchDir("gt_datasets_") {}
 };
 
 inline void write_file(const std::string& path, const Bytes& bytes) {

@@ -2,6 +2,8 @@
 // limits and SIGKILL), and the table of docs/reliability.md.
 #pragma once
 
+#include "tests/common/temp_dir.hpp"
+
 #include <csignal>
 #include <cstdint>
 #include <cstring>
@@ -21,23 +23,8 @@ namespace gt::rel {
 using Bytes = std::vector<unsigned char>;
 
 /// A fresh folder, removed with its contents at scope exit.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        static int counter = 0;
-        path = std::filesystem::temp_directory_path() /
-               ("gt_rel_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        std::filesystem::remove_all(path);
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string file(const std::string& name) const { return (path / name).string(); }
-    std::string str() const { return path.string(); }
+struct TempDir : gt::testing::ScratchDir {
+    TempDir() : ScratchDir("gt_rel_") {}
 };
 
 inline void write_bytes(const std::string& path, const Bytes& b) {
