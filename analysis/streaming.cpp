@@ -29,10 +29,13 @@ void LayerStatistics<T>::add(const Tensor<T>& h, const Tensor<T>& y) {
                          "), got h " + shape_str(shape_of(h)) + " and y " + shape_str(shape_of(y)));
     const std::size_t n = h.shape()[0];
     if (n == 0) return;
-    gemm<T>(h, true, h, false, hth_, T(1), T(1), where.c_str());
+    syrk_raw<T>(true, d_, n, T(1), h.data(), d_, T(1), hth_.data(), d_);  // HᵀH is symmetric: half a GEMM
     gemm<T>(h, true, y, false, hty_, T(1), T(1), where.c_str());
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j < d_; ++j) sum_h_(j) += h(i, j);
+    T* sum_h = sum_h_.data();
+    for (std::size_t i = 0; i < n; ++i) {
+        const T* row = h.data() + i * d_;
+        for (std::size_t j = 0; j < d_; ++j) sum_h[j] += row[j];
+    }
     for (std::size_t i = 0; i < n; ++i) {
         double row = 0.0, row2 = 0.0;
         for (std::size_t c = 0; c < c_; ++c) {
