@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "nn/durable.hpp"
+
 namespace gt::nn {
 
 namespace {
@@ -131,17 +133,25 @@ void save_checkpoint(const std::string& path, const std::vector<Parameter<T>*>& 
     int err = 0;
     if (std::fwrite(w.bytes.data(), 1, w.bytes.size(), f) != w.bytes.size()) err = errno;
     if (!err && std::fflush(f) != 0) err = errno;
+    // The bytes must be on disk before the rename makes them the checkpoint (power loss).
+    const int sync_err = err ? 0 : sync_file(fileno(f));
     if (std::fclose(f) != 0 && !err) err = errno;
     if (err) {
         std::remove(tmp.c_str());
         throw IoError("save_checkpoint: writing " + std::to_string(w.bytes.size()) + " bytes to '" + tmp +
                       "' failed (" + std::strerror(err) + "); '" + path + "' is unchanged");
     }
+    if (sync_err) {
+        std::remove(tmp.c_str());
+        throw IoError("save_checkpoint: cannot flush '" + tmp + "' to disk (fsync: " + std::strerror(sync_err) +
+                      "); '" + path + "' is unchanged");
+    }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         const int e = errno;
         std::remove(tmp.c_str());
         throw IoError("save_checkpoint: cannot rename '" + tmp + "' to '" + path + "' (" + std::strerror(e) + ")");
     }
+    sync_parent_folder(path);
 }
 
 template <class T>

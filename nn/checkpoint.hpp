@@ -6,7 +6,8 @@
 //   | u64 parameter count | u64 state count | per tensor: u32 name length + bytes, u32 rank, u64 dims…
 //   | u64 blob length | payload: every tensor's data in order, then the blob | u64 FNV-1a of all bytes before.
 // Tensors are the parameters (in the model's order) followed by the optimizer's state buffers.
-// Writes go to "<path>.tmp" and are renamed into place, so a crash never leaves a half-written file.
+// Writes go to "<path>.tmp", are fsynced and renamed into place (then the folder is synced), so neither
+// a crash nor a power loss leaves a half-written file under the final name.
 #pragma once
 
 #include <string>
