@@ -1,6 +1,8 @@
 #include "experiments/io.hpp"
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -8,7 +10,10 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include "nn/durable.hpp"
 
 namespace gt::experiments {
 
@@ -21,27 +26,50 @@ fs::path temp_path_for(const fs::path& path) {
 
 void commit_temp(const fs::path& tmp, const fs::path& path) {
     std::error_code ec;
+    // The temporary's bytes reach the disk before the rename publishes them (power loss).
+    if (const int err = nn::sync_path(tmp.string())) {
+        fs::remove(tmp, ec);
+        throw IoError("cannot write " + path.string() + ": flushing " + tmp.filename().string() +
+                      " to disk failed (fsync: " + std::strerror(err) + ")");
+    }
     fs::rename(tmp, path, ec);
     if (ec) {
         fs::remove(tmp, ec);
         throw IoError("cannot move " + tmp.string() + " to " + path.string() + ": " + ec.message());
     }
+    nn::sync_parent_folder(path.string());
 }
 
 void write_text_atomic(const fs::path& path, const std::string& text) {
     const fs::path tmp = temp_path_for(path);
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw IoError("cannot write " + path.string() + ": folder missing or not writable");
-        out << text;
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw IoError("cannot write " + path.string() + ": write failed (disk full?)");
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw IoError("cannot write " + path.string() + ": folder missing or not writable (" + std::strerror(errno) + ")");
+    int err = 0;
+    for (std::size_t done = 0; done < text.size() && !err;) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0) {
+            if (errno != EINTR) err = errno;
+        } else {
+            done += static_cast<std::size_t>(n);
         }
     }
-    commit_temp(tmp, path);
+    const bool write_failed = err != 0;
+    if (!err) err = nn::sync_file(fd);
+    if (::close(fd) != 0 && !err) err = errno;
+    if (err) {
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        throw IoError("cannot write " + path.string() + ": " + (write_failed ? "write failed (" : "flushing to disk failed (fsync: ") +
+                      std::strerror(err) + ")");
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw IoError("cannot move " + tmp.string() + " to " + path.string() + ": " + ec.message());
+    }
+    nn::sync_parent_folder(path.string());
 }
 
 void write_json_atomic(const fs::path& path, const json& j) { write_text_atomic(path, j.dump(2) + "\n"); }

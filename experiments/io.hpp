@@ -14,8 +14,9 @@ namespace gt::experiments {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-/// Writes `text` to `path` atomically: a temporary file in the same folder, then rename.
-/// Throws IoError naming the path when the folder is not writable.
+/// Writes `text` to `path` atomically and durably: a temporary file in the same folder, fsync, rename,
+/// then a (best-effort) fsync of the folder. Throws IoError naming the path and the errno text when the
+/// folder is not writable, a write fails (disk full) or the data cannot be flushed; no temporary remains.
 void write_text_atomic(const fs::path& path, const std::string& text);
 void write_json_atomic(const fs::path& path, const json& j);
 std::string read_text(const fs::path& path);
@@ -24,7 +25,7 @@ json read_json(const fs::path& path);
 
 /// A unique temporary name beside `path` (same folder, so rename is atomic).
 fs::path temp_path_for(const fs::path& path);
-/// rename(tmp, path) with an IoError naming both on failure.
+/// fsync(tmp), rename(tmp, path), fsync of the folder; IoError naming the files on failure.
 void commit_temp(const fs::path& tmp, const fs::path& path);
 
 /// Saves an array as .npy (numpy-readable) atomically. The bytes are built in memory and written by
