@@ -11,6 +11,23 @@
 namespace gt::nn {
 
 namespace {
+/// "; non-finite values in 'a'; non-finite gradients in 'b'" (the parameters a bad step has reached), or "".
+/// Called only after a loss is found non-finite, so the training loop pays nothing for it.
+template <class T>
+std::string non_finite_parameters(Module<T>& model) {
+    auto finite = [](const Tensor<T>& t) {
+        for (std::size_t i = 0; i < t.size(); ++i)
+            if (!std::isfinite(t.data()[i])) return false;
+        return true;
+    };
+    std::string values, grads;
+    for (const Parameter<T>* p : model.parameters()) {
+        if (!finite(p->value)) values += (values.empty() ? "'" : ", '") + p->name + "'";
+        if (p->grad.size() == p->value.size() && !finite(p->grad)) grads += (grads.empty() ? "'" : ", '") + p->name + "'";
+    }
+    return (values.empty() ? "" : "; non-finite values in " + values) + (grads.empty() ? "" : "; non-finite gradients in " + grads);
+}
+
 double now_seconds() {
     using namespace std::chrono;
     return duration<double>(steady_clock::now().time_since_epoch()).count();
@@ -44,7 +61,8 @@ EpochStats Trainer<T>::train_epoch(BatchSource<T>& src) {
         if (!std::isfinite(loss))
             throw ValueError("Trainer '" + options_.name + "': epoch " + std::to_string(epoch_) + ", step " +
                              std::to_string(step) + " (global step " + std::to_string(global_step_) +
-                             "): loss is " + (std::isnan(loss) ? "nan" : "inf") + ", expected a finite value");
+                             "): loss is " + (std::isnan(loss) ? "nan" : "inf") + ", expected a finite value" +
+                             non_finite_parameters(model_));
         tape_.backward(out.loss);
         const StepInfo<T> info{epoch_, step, global_step_, loss, tape_, batch_, out};
         if (on_after_backward) on_after_backward(info);

@@ -88,7 +88,8 @@ class Trainer {
    public:
     Trainer(Module<T>& model, Optimizer<T>& opt, StepFn<T> step_fn, TrainerOptions opt_ = {});
 
-    /// One epoch; ValueError "… epoch E, step S: loss is nan" if the loss is not finite.
+    /// One epoch; ValueError "… epoch E, step S: loss is nan" if the loss is not finite, followed by the
+    /// parameters whose values or gradients are not finite (a NaN gradient of an earlier step shows here).
     EpochStats train_epoch(BatchSource<T>& src);
     /// Loss and accuracy over the source, under NoGradGuard and model.eval().
     EvalStats evaluate(BatchSource<T>& src);
