@@ -87,7 +87,43 @@ void require_key(const json& defaults, const std::string& key, const std::string
     }
 }
 
-/// The effective config: preset defaults, then --config FILE, then explicit flags.
+/// What is wrong with `v` as a value of a setting whose default is `d` ("" when nothing): the JSON type
+/// must match (any number where the default is a real number; a whole number >= 0 where it is a
+/// non-negative integer), element by element for arrays.
+std::string type_problem(const json& d, const json& v) {
+    if (d.is_number_integer()) {  // also unsigned
+        if (!v.is_number_integer()) return "an integer";
+        if (d.get<long long>() >= 0 && !v.is_number_unsigned() && v.get<long long>() < 0) return "an integer >= 0";
+        return "";
+    }
+    if (d.is_number()) return v.is_number() ? "" : "a number";
+    if (d.is_array()) {
+        if (!v.is_array()) return "an array";
+        if (d.empty()) return "";
+        for (const auto& e : v) {
+            const std::string p = type_problem(d.front(), e);
+            if (p == "an integer") return "an array of integers";
+            if (p == "an integer >= 0") return "an array of integers >= 0";
+            if (p == "a number") return "an array of numbers";
+            if (!p.empty()) return "an array whose elements are each " + p;
+        }
+        return "";
+    }
+    return d.type() == v.type() ? "" : std::string(d.type_name());
+}
+
+/// Range checks of the common settings, whatever their source (`where` names it: "--config 'f': 'lr'").
+void check_common(const std::string& key, const json& v, const std::string& where) {
+    auto bad = [&](const std::string& valid) { throw UsageError(fmt::format("{} = {}: expected {}", where, v.dump(), valid)); };
+    if (key == "epochs" && !(v.get<double>() >= 1 && v.get<double>() <= 100000)) bad("an integer in [1, 100000]");
+    if (key == "lr" && !(v.get<double>() > 0 && v.get<double>() < 1e4)) bad("a number in (0, 1e4)");
+    if (key == "momentum" && !(v.get<double>() >= 0 && v.get<double>() < 1)) bad("a number in [0, 1)");
+    if (key == "batch_size" && !(v.get<double>() >= 1 && v.get<double>() <= 1000000)) bad("an integer in [1, 1000000]");
+    if (key == "seeds" && (v.empty() || v.size() > 1000)) bad("1 to 1000 seeds");
+}
+
+/// The effective config: preset defaults, then --config FILE, then explicit flags; then the figure's
+/// own check. Every invalid setting is refused here, before any run folder exists.
 json effective_config(const Figure& fig, const Flags& f, const std::string& dataset) {
     const FigureInfo info = fig.info();
     json cfg = fig.defaults(f.preset, dataset);
@@ -102,10 +138,11 @@ json effective_config(const Figure& fig, const Flags& f, const std::string& data
         for (auto it = file.begin(); it != file.end(); ++it) {
             if (it.key() == "figure" || it.key() == "preset" || it.key() == "dataset") continue;
             require_key(cfg, it.key(), "'" + it.key() + "' (in --config " + f.config + ")", info.id);
-            if (cfg.at(it.key()).type() != it.value().type() &&
-                !(cfg.at(it.key()).is_number() && it.value().is_number()))
+            const std::string problem = type_problem(cfg.at(it.key()), it.value());
+            if (!problem.empty())
                 throw UsageError(fmt::format("--config '{}': '{}' must be {} like {}, got {}", f.config, it.key(),
-                                             cfg.at(it.key()).type_name(), cfg.at(it.key()).dump(), it.value().dump()));
+                                             problem, cfg.at(it.key()).dump(), it.value().dump()));
+            check_common(it.key(), it.value(), fmt::format("--config '{}': '{}'", f.config, it.key()));
             cfg[it.key()] = it.value();
         }
     }
@@ -142,6 +179,13 @@ json effective_config(const Figure& fig, const Flags& f, const std::string& data
     if (given(f.o_dtype) || !cfg.contains("dtype")) cfg["dtype"] = f.dtype;  // a figure may default to double
     cfg["threads"] = f.threads;
     cfg["data_dir"] = f.data_dir;
+    try {
+        fig.check(cfg);
+    } catch (const UsageError&) {
+        throw;
+    } catch (const std::exception& e) {  // a key of the wrong shape that the type check let through
+        throw UsageError(fmt::format("{}: invalid setting ({})", info.id, e.what()));
+    }
     return cfg;
 }
 
@@ -212,6 +256,8 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
     const FigureInfo info = fig.info();
     const json cfg = effective_config(fig, f, dataset);
     const std::string name = info.id + "-" + f.preset + (dataset.empty() ? "" : "-" + dataset);
+    const bool root_existed = fs::exists(f.out);
+    const bool folder_existed = fs::exists(fs::path(f.out) / name);
     RunFolder folder = RunFolder::open(f.out, name, cfg);
     if (folder.complete()) {
         std::printf("%s: already complete in %s (delete the folder to rerun)\n", info.id.c_str(),
@@ -230,7 +276,19 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
     ctx.command = command_line(fig, f, dataset);
     const std::string start = utc_now();
     folder.write_meta(cfg, start, "", folder.total_seconds(), ctx.command);
-    Summary s = fig.run(ctx);
+    Summary s;
+    try {
+        s = fig.run(ctx);
+    } catch (const UsageError&) {
+        // A setting the figure rejects only once it runs: the folder this call created holds no
+        // finished epoch (no progress.json yet), so it goes, and with it an --out root made for it.
+        if (!folder_existed && !fs::exists(folder.file("progress.json"))) {
+            std::error_code ec;
+            fs::remove_all(folder.path(), ec);
+            if (!root_existed && fs::is_empty(f.out, ec)) fs::remove(f.out, ec);
+        }
+        throw;
+    }
     const double secs = folder.total_seconds();
     s.figure = info.id;
     s.title = info.title;
@@ -270,9 +328,14 @@ void add_run_flags(CLI::App* app, Flags& f, const Figure* fig) {
         f.o_lr = app->add_option("--lr", f.lr, "learning rate; " + show("lr"));
         f.o_momentum = app->add_option("--momentum", f.momentum, "SGD momentum; " + show("momentum"));
         f.o_batch = app->add_option("--batch-size", f.batch_size, "mini-batch size; " + show("batch_size"));
-        f.o_dtype = app->add_option("--dtype", f.dtype, "float or double")
+        // A figure may default to double (fig13/14, as the paper's float64 code): show its real default.
+        std::string dtype_default = "float";
+        const std::string dtype_show = show("dtype");
+        if (fig->defaults("paper", "").contains("dtype")) dtype_default = fig->defaults("paper", "").at("dtype").get<std::string>();
+        f.o_dtype = app->add_option("--dtype", f.dtype,
+                                    "float or double; " + (dtype_show.rfind("defaults", 0) == 0 ? dtype_show : "default \"float\" for every preset"))
                         ->check(CLI::IsMember({"float", "double"}))
-                        ->capture_default_str();
+                        ->default_str(dtype_default);
         app->add_option("--config", f.config,
                         "JSON file overriding preset settings (keys as in the run's config.json); flags win");
     }

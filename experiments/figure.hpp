@@ -90,6 +90,10 @@ class Figure {
     /// Common keys: seeds, epochs, lr, momentum, batch_size (only those the figure uses).
     /// `dataset` is "" for synthetic-data figures (and when --help lists the defaults).
     virtual json defaults(const std::string& preset, const std::string& dataset) const = 0;
+    /// Checks the figure's own settings in the effective config before any run folder exists; throws
+    /// UsageError naming the setting, the value found and what is valid. The CLI has already checked
+    /// the types of every key and the ranges of the common keys (seeds, epochs, lr, momentum, batch_size).
+    virtual void check(const json& config) const { (void)config; }
     /// Trains, measures, writes arrays/plots into ctx.folder, returns the summary. Must resume from
     /// the folder's progress record when it is set.
     virtual Summary run(RunContext& ctx) const = 0;

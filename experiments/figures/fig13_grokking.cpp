@@ -14,6 +14,7 @@
 #include "datasets/loader.hpp"
 #include "datasets/registry.hpp"
 #include "experiments/figure.hpp"
+#include "experiments/guarded_metrics.hpp"
 #include "experiments/io.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
@@ -34,19 +35,23 @@ const std::map<double, PaperWd> kPaper = {
 
 std::string wd_name(double wd) { return fmt::format("wd{}", wd); }
 
-/// TL of each hidden layer (centred one-hot target, streamed in double) and accuracy, without gradients.
+/// TL of each hidden layer (centred one-hot target, streamed in double; only when `site` is given) and
+/// accuracy, without gradients. A TL failure names the site (run, layer, epoch, step).
 template <class T>
-std::pair<std::vector<double>, double> tl_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d) {
+std::pair<std::vector<double>, double> tl_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d,
+                                                       const MetricSite* site) {
     const std::size_t n = d.size(), per = numel(d.sample_shape()), c = d.num_classes;
-    const Tensor<double> yc = analysis::centred_one_hot<double>(d.y, c);
     Tape<T> tape;
     NoGradGuard<T> guard(tape);
     const auto out = model.forward(tape, tape.input(Tensor<T>(xt::reshape_view(d.x, {n, per}))));
     std::vector<double> tl;
-    for (std::size_t l = 0; l < model.num_hidden(); ++l) {
-        analysis::LayerStatistics<double> st(model.linears()[l]->out_features(), c, fmt::format("layer {}", l + 1));
-        st.add(xt::cast<double>(out.hidden[l].value()), yc);
-        tl.push_back(st.target_linearity().tl);
+    if (site) {
+        const Tensor<double> yc = analysis::centred_one_hot<double>(d.y, c);
+        for (std::size_t l = 0; l < model.num_hidden(); ++l) {
+            analysis::LayerStatistics<double> st(model.linears()[l]->out_features(), c, fmt::format("layer {}", l + 1));
+            st.add(xt::cast<double>(out.hidden[l].value()), yc);
+            tl.push_back(tl_at(site->at_layer(l + 1), st).tl);
+        }
     }
     return {tl, static_cast<double>(nn::count_correct(out.logits.value(), d.y)) / n};
 }
@@ -73,6 +78,7 @@ double mean_range(const std::vector<double>& v, long a, long b) {  // mean of v[
 
 template <class T>
 void train_all(RunContext& ctx, const data::Split<T>& split) {
+    const std::string fig = ctx.config.at("figure").get<std::string>();
     const int seed = ctx.get<std::vector<int>>("seeds").at(0);
     const auto wds = ctx.get<std::vector<double>>("weight_decays");
     const long epochs = ctx.get<long>("epochs");
@@ -98,10 +104,11 @@ void train_all(RunContext& ctx, const data::Split<T>& split) {
         nn::AdamW<T> opt(params, ao);
         data::BatchLoader<T> loader(split.train, batch, true, static_cast<std::uint64_t>(seed));
         auto record = [&](long e, long step) {
-            const auto [tl, tr] = tl_and_accuracy(model, split.train);
+            const MetricSite site{fig, run, "", e, step};
+            const auto [tl, tr] = tl_and_accuracy(model, split.train, &site);
             for (std::size_t l = 0; l < depth; ++l) ctx.metrics->add(run, e, step, static_cast<int>(l + 1), "tl", tl[l]);
             ctx.metrics->add(run, e, step, "", "train_acc", tr);
-            ctx.metrics->add(run, e, step, "", "test_acc", tl_and_accuracy(model, split.test).second);
+            ctx.metrics->add(run, e, step, "", "test_acc", tl_and_accuracy(model, split.test, nullptr).second);
         };
         long start = 0;
         const json extra = load_state<T>(ckpt, run, params, &opt);
@@ -129,9 +136,10 @@ void train_all(RunContext& ctx, const data::Split<T>& split) {
                 tape.backward(loss);
                 opt.step();
                 const double l = loss.item();
-                if (!std::isfinite(l)) throw ValueError(fmt::format("{}: loss became {} at epoch {} (lower --lr)", run, l, e));
+                ++step;
+                if (!std::isfinite(l)) check_loss<T>({fig, run, "", e, step}, l, params);
                 loss_sum += l;
-                prog.tick(e, ++step, l);
+                prog.tick(e, step, l);
             }
             ctx.metrics->add(run, e, step, "", "train_loss", loss_sum / spe);
             record(e, step);
@@ -362,6 +370,18 @@ class GrokFigure : public Figure {
             d["epochs"] = 60;  // memorisation and the rising TL, not the grokking jump (≈250 epochs here)
         }
         return d;
+    }
+    void check(const json& c) const override {
+        for (double wd : c.at("weight_decays").get<std::vector<double>>())
+            if (!(wd >= 0.0 && wd < 100.0))
+                throw UsageError(fmt::format("config 'weight_decays': {} is not in [0, 100)", wd));
+        if (c.at("weight_decays").empty()) throw UsageError("config 'weight_decays': [] (expected at least one weight decay)");
+        const long depth = c.at("num_hidden").get<long>();
+        if (depth < 3 || depth > 64)
+            throw UsageError(fmt::format("config 'num_hidden': {} (expected 3 to 64: the TL gap needs at least 3 hidden layers)", depth));
+        for (const char* k : {"width", "modulus", "smooth", "checkpoint_every"})
+            if (c.at(k).get<long>() < 1) throw UsageError(fmt::format("config '{}': {} (expected an integer >= 1)", k, c.at(k).dump()));
+        if (c.at("modulus").get<long>() < 2) throw UsageError(fmt::format("config 'modulus': {} (expected an integer >= 2)", c.at("modulus").dump()));
     }
     Summary run(RunContext& ctx) const override {
         return ctx.use_double() ? run_grok<double>(ctx, fig14_) : run_grok<float>(ctx, fig14_);

@@ -10,6 +10,7 @@
 #include "autodiff/autodiff.hpp"
 #include "datasets/registry.hpp"
 #include "experiments/figure.hpp"
+#include "experiments/guarded_metrics.hpp"
 #include "experiments/io.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
@@ -110,6 +111,7 @@ Summary run_fig1(RunContext& ctx) {
         Var<T> h2 = gelu(l1.forward(tape, h1));
         Var<T> loss = mse(l2.forward(tape, h2), tape.input(d.target));
         tape.backward(loss);
+        check_loss<T>({"fig1", run, "", t, -1}, loss.item(), params);
         traj.step(tape.grad(x), static_cast<T>(gamma_vis));
         if (next_frame < frames.size() && frames[next_frame] == t) {
             // Frame t: x̃ after t+1 gradients; W0 after t updates (before this step).
@@ -120,11 +122,11 @@ Summary run_fig1(RunContext& ctx) {
             // TL of the displayed (min–max scaled) virtual inputs: the fit has no intercept, so it is
             // read in the coordinates the figure shows; the raw x̃ drifts far from the origin.
             const Tensor<double> td = xt::cast<double>(d.target);
-            const double tl_shown = analysis::target_linearity_vector<double>(shown.back(), td).tl;
+            const MetricSite site{"fig1", run, "input", t, -1};  // full-batch: one step per epoch
+            const double tl_shown = tl_at<double>(site, shown.back(), td).tl;
             tl.push_back(tl_shown);
             ctx.metrics->add(run, t, t, "", "tl_virtual_input", tl_shown);
-            ctx.metrics->add(run, t, t, "", "tl_virtual_input_raw",
-                             analysis::target_linearity_vector(traj.position(), d.target).tl);
+            ctx.metrics->add(run, t, t, "", "tl_virtual_input_raw", tl_at<T>(site, traj.position(), d.target).tl);
             ++next_frame;
         }
         ctx.metrics->add(run, t, t, "", "train_mse", loss.item());
@@ -229,6 +231,14 @@ class Fig1 : public Figure {
                   {"frames", {0, 10, 20, 30, 40, 50}}, {"n", 1000}, {"data_seed", 0}};
         if (preset == "smoke") d["n"] = 300;
         return d;
+    }
+    void check(const json& c) const override {
+        const long steps = c.at("epochs").get<long>();
+        for (long f : c.at("frames").get<std::vector<long>>())
+            if (f < 0 || f >= steps)
+                throw UsageError(fmt::format("config 'frames': frame {} is outside the {} training steps (expected 0 to {}; "
+                                             "--epochs sets the steps)", f, steps, steps - 1));
+        if (c.at("n").get<long>() < 10) throw UsageError(fmt::format("config 'n': {} (expected at least 10 points)", c.at("n").dump()));
     }
     Summary run(RunContext& ctx) const override {
         return ctx.use_double() ? run_fig1<double>(ctx) : run_fig1<float>(ctx);
