@@ -15,6 +15,7 @@
 #include "autodiff/autodiff.hpp"
 #include "datasets/loader.hpp"
 #include "experiments/figure.hpp"
+#include "experiments/guarded_metrics.hpp"
 #include "experiments/io.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
@@ -75,9 +76,10 @@ std::pair<double, double> evaluate(nn::VAE<T>& vae, const data::Dataset<T>& d, d
     return {rec / d.size(), (rec + beta * kl) / d.size()};
 }
 
-/// TL of μ (N × latent) w.r.t. the column-centred pixels yc (N × D), code semantics.
+/// TL of μ (N × latent) w.r.t. the column-centred pixels yc (N × D), code semantics; a failure names
+/// the site (figure, β run, layer "mu", epoch, step).
 template <class T>
-double mu_tl(nn::VAE<T>& vae, const data::Dataset<T>& sub, const Tensor<double>& yc) {
+double mu_tl(nn::VAE<T>& vae, const data::Dataset<T>& sub, const Tensor<double>& yc, const MetricSite& site) {
     Tape<T> tape;
     NoGradGuard<T> guard(tape);
     Tensor<double> h = Tensor<double>::from_shape({sub.size(), vae.latent_dim()});
@@ -87,7 +89,7 @@ double mu_tl(nn::VAE<T>& vae, const data::Dataset<T>& sub, const Tensor<double>&
         const Tensor<T>& mu = vae.encode(tape, tape.input(rows(sub, s, b))).first.value();
         std::transform(mu.begin(), mu.end(), h.data() + s * vae.latent_dim(), [](T v) { return static_cast<double>(v); });
     }
-    return analysis::target_linearity(h, yc).tl;
+    return tl_at(site, h, yc).tl;
 }
 
 /// Trains one β (resumable per epoch); keeps the best-validation-loss weights as state "<run>_best".
@@ -98,6 +100,7 @@ void train_beta(RunContext& ctx, const data::Split<T>& split, const data::Datase
     const long epochs = ctx.get<long>("epochs");
     const std::size_t batch = ctx.get<std::size_t>("batch_size");
     const std::string run = beta_name(beta);
+    const std::string fig = ctx.config.at("figure").get<std::string>();
     const fs::path ckpt = ctx.folder->checkpoint_dir();
     Rng init(seed);
     nn::VAE<T> vae(numel(split.train.sample_shape()), init);
@@ -120,7 +123,7 @@ void train_beta(RunContext& ctx, const data::Split<T>& split, const data::Datase
     } else {
         ctx.metrics->drop_run(run);
         ctx.metrics->add(run, 0, 0, "", "val_recon", evaluate(vae, split.test, beta, seed).first);
-        ctx.metrics->add(run, 0, 0, "", "tl_mu", mu_tl(vae, sub, yc));
+        ctx.metrics->add(run, 0, 0, "", "tl_mu", mu_tl(vae, sub, yc, {fig, run, "mu", 0, 0}));
         ctx.metrics->flush();
     }
     Tape<T> tape;
@@ -139,16 +142,17 @@ void train_beta(RunContext& ctx, const data::Split<T>& split, const data::Datase
             tape.backward(loss);
             opt.step();
             const double l = loss.item();
-            if (!std::isfinite(l)) throw ValueError(fmt::format("fig5/10 {}: loss became {} at epoch {} (lower --lr)", run, l, e));
+            ++step;
+            if (!std::isfinite(l)) check_loss<T>({fig, run, "", e, step}, l, params);
             rec_sum += bce_sum(o.recon.value(), x.data());
             seen += y.size() ? y.size() : x.shape()[0];
-            prog.tick(e, ++step, l);
+            prog.tick(e, step, l);
         }
         const auto [vrec, vloss] = evaluate(vae, split.test, beta, seed + e);
         ctx.metrics->add(run, e, step, "", "train_recon", rec_sum / seen);
         ctx.metrics->add(run, e, step, "", "val_recon", vrec);
         ctx.metrics->add(run, e, step, "", "val_loss", vloss);
-        ctx.metrics->add(run, e, step, "", "tl_mu", mu_tl(vae, sub, yc));
+        ctx.metrics->add(run, e, step, "", "tl_mu", mu_tl(vae, sub, yc, {fig, run, "mu", e, step}));
         ctx.metrics->flush();
         if (vloss < best) {
             best = vloss;
@@ -163,10 +167,14 @@ void train_beta(RunContext& ctx, const data::Split<T>& split, const data::Datase
     }
 }
 
+/// The fig5 run folder beside a fig10 folder (same preset and dataset).
+fs::path fig5_sibling(const RunContext& ctx) {
+    return ctx.folder->path().parent_path() / fmt::format("fig5-{}-{}", ctx.config.value("preset", std::string()), ctx.dataset());
+}
+
 /// fig10 takes the finished β runs of the fig5 folder beside it when the training settings agree.
 std::vector<double> reuse_fig5(RunContext& ctx, const std::vector<double>& betas) {
-    const fs::path sib = ctx.folder->path().parent_path() /
-                         fmt::format("fig5-{}-{}", ctx.config.value("preset", std::string()), ctx.dataset());
+    const fs::path sib = fig5_sibling(ctx);
     if (!fs::exists(sib / "summary.json") || !fs::exists(sib / "config.json")) return {};
     const json other = read_json(sib / "config.json");
     for (const char* k : {"seeds", "epochs", "lr", "batch_size", "train_subset", "subset_seed", "tl_samples", "tl_seed", "dtype"})
@@ -183,6 +191,88 @@ std::vector<double> reuse_fig5(RunContext& ctx, const std::vector<double>& betas
         }
     ctx.metrics->flush();
     return got;
+}
+
+/// One RGB image of rows × cols tiles (tile(r, c) gives the D pixel values in [0, 1] of one image, channels
+/// first) with 2-pixel gaps, row 0 at the top, as gnuplot rgbimage data (x, y, r, g, b).
+template <class Tile>
+DatFile tile_grid(std::size_t rows, std::size_t cols, std::size_t ch, std::size_t H, std::size_t W, const Tile& tile) {
+    const std::size_t gap = 2, GW = cols * (W + gap), GH = rows * (H + gap);
+    DatFile img({"x", "y", "r", "g", "b"});
+    for (std::size_t gy = 0; gy < GH; ++gy)
+        for (std::size_t gx = 0; gx < GW; ++gx) {
+            const std::size_t i = gy / (H + gap), py = gy % (H + gap), k = gx / (W + gap), px = gx % (W + gap);
+            double rgb[3] = {1, 1, 1};
+            if (py < H && px < W)
+                for (std::size_t c = 0; c < 3; ++c) rgb[c] = tile(i, k, (ch == 3 ? c : 0) * H * W + py * W + px);
+            img.row({double(gx), double(GH - 1 - gy), 255 * rgb[0], 255 * rgb[1], 255 * rgb[2]});
+        }
+    return img;
+}
+
+/// Figure 10's decoded test images: the first test image of each class 0–7 passed through the VAE of each
+/// β (encode to μ, decode μ, no sampling; final-epoch weights, from the fig5 folder for reused β runs),
+/// beside the originals. Writes decoded.npy (β × 8 × H × W; β × 8 × C × H × W for colour), originals.npy
+/// (8 × H × W) and fig10_decoded.png (a first row of originals, then one row per β with its final TL).
+/// Returns the mean per-image BCE sum of the decodings per β.
+template <class T>
+std::vector<double> decoded_images(RunContext& ctx, const data::Dataset<T>& test, const std::vector<double>& betas,
+                                   const std::vector<double>& reused, const std::vector<double>& final_tl, int seed) {
+    const Shape ss = test.sample_shape();
+    const std::size_t D = numel(ss);
+    const std::size_t ch = ss.size() == 3 ? ss[0] : 1, H = ss.size() == 3 ? ss[1] : 28, W = ss.size() == 3 ? ss[2] : D / 28;
+    const std::size_t nc = std::min<std::size_t>(8, test.num_classes);
+    Tensor<T> x = Tensor<T>::from_shape({nc, D});
+    for (std::size_t c = 0; c < nc; ++c) {
+        std::size_t k = 0;
+        while (k < test.size() && test.y[k] != static_cast<int>(c)) ++k;
+        if (k == test.size()) throw ValueError(fmt::format("fig10: class {} has no test image in {}", c, ctx.dataset()));
+        std::copy(test.x.data() + k * D, test.x.data() + (k + 1) * D, x.data() + c * D);
+    }
+    Tensor<double> dec = Tensor<double>::from_shape({betas.size(), nc, D});
+    std::vector<double> err;
+    for (std::size_t i = 0; i < betas.size(); ++i) {
+        const bool from5 = std::find(reused.begin(), reused.end(), betas[i]) != reused.end();
+        const fs::path dir = from5 ? fig5_sibling(ctx) / "checkpoints" : ctx.folder->checkpoint_dir();
+        Rng init(seed);
+        nn::VAE<T> vae(D, init);
+        if (load_state<T>(dir, beta_name(betas[i]), vae.parameters(), nullptr).is_null())
+            throw IoError(fmt::format("fig10: no final weights of β = {} under {}", betas[i], dir.string()));
+        Tape<T> tape;
+        NoGradGuard<T> guard(tape);
+        const Tensor<T> mu = vae.encode(tape, tape.input(x)).first.value();
+        const Tensor<T> img = vae.decode(tape, tape.input(mu)).value();
+        for (std::size_t c = 0; c < nc; ++c)
+            for (std::size_t p = 0; p < D; ++p) dec(i, c, p) = img(c, p);
+        err.push_back(bce_sum(img, x.data()) / double(nc));
+    }
+    Shape one = ch > 1 ? Shape{ch, H, W} : Shape{H, W};
+    Shape dshape = {betas.size(), nc}, oshape = {nc};
+    dshape.insert(dshape.end(), one.begin(), one.end());
+    oshape.insert(oshape.end(), one.begin(), one.end());
+    Tensor<double> orig = xt::cast<double>(x);
+    orig.reshape(oshape);
+    Tensor<double> decoded = dec;
+    decoded.reshape(dshape);
+    save_npy(ctx.folder->file("decoded.npy"), decoded);
+    save_npy(ctx.folder->file("originals.npy"), orig);
+
+    const std::size_t rows = betas.size() + 1, gap = 2, GW = nc * (W + gap), GH = rows * (H + gap);
+    tile_grid(rows, nc, ch, H, W, [&](std::size_t r, std::size_t c, std::size_t p) {
+        return r == 0 ? double(x(c, p)) : dec(r - 1, c, p);
+    }).save(ctx.folder->file("fig10_decoded.dat"));
+    std::string tics = fmt::format("\"original\" {}", double(GH - 1) - H / 2.0);
+    for (std::size_t i = 0; i < betas.size(); ++i)
+        tics += fmt::format(", \"β = {}\\nTL = {:.3f}\" {}", betas[i], final_tl[i], double(GH - 1) - ((i + 1) * (H + gap) + H / 2.0));
+    std::string cols;
+    for (std::size_t c = 0; c < nc; ++c) cols += fmt::format("{}\"{}\" {}", c ? ", " : "", c, c * (W + gap) + W / 2.0);
+    const std::string body = fmt::format(
+        "set title \"Fig. 10 ({}): first test image of each class, decoded from μ (final epoch); TL(μ, X) at the final epoch\"\n"
+        "unset key\nset xtics ({}) scale 0 font \",11\"\nset ytics ({}) scale 0 font \",12\"\nset border 0\nset size ratio -1\n"
+        "set xrange [-0.5:{}]\nset yrange [-0.5:{}]\nplot \"fig10_decoded.dat\" using 1:2:3:4:5 with rgbimage",
+        ctx.dataset(), cols, tics, GW - 0.5, GH - 0.5);
+    render(ctx.folder->path(), {"fig10_decoded.png", "fig10_decoded.gp", 900, static_cast<int>(110 * rows + 90), body});
+    return err;
 }
 
 template <class T>
@@ -272,7 +362,10 @@ Summary run_vae(RunContext& ctx, bool fig10) {
                                 i ? ", " : "", fig, i, i + 1, betas[i]);
         body += "\nunset multiplot";
         render(ctx.folder->path(), {"fig10.png", "fig10.gp", 1500, 600, body});
-        s.images = {"fig10.png"};
+        const std::vector<double> dec_err = decoded_images<T>(ctx, split.test, betas, reused, final_tl, seed);
+        s.images = {"fig10.png", "fig10_decoded.png"};
+        s.setup += " Decoded images: the first test image of each class 0–7, encoded to μ and decoded (no sampling), final-epoch "
+                   "weights (decoded.npy, originals.npy).";
         for (std::size_t i = 0; i < betas.size(); ++i) {
             const bool hp = have && pt->second.count(betas[i]);
             s.rows.push_back({fmt::format("β = {}: TL(μ), epoch 1 → {}", betas[i], epochs),
@@ -284,6 +377,8 @@ Summary run_vae(RunContext& ctx, bool fig10) {
             s.rows.push_back({fmt::format("β = {}: train / validation reconstruction error, epoch {}", betas[i], epochs),
                               fmt_num(arr(i, ne - 1, 1), 4) + " / " + fmt_num(final_val[i], 4), hr ? "val " + pr->second.at(betas[i]) : "—",
                               hr ? "read from the paper's plot" : "not in the paper"});
+            s.rows.push_back({fmt::format("β = {}: reconstruction error of the decoded test images (classes 0–7, from μ)", betas[i]),
+                              fmt_num(dec_err[i], 4), "images only", "the paper shows the decodings, no number"});
         }
         if (!reused.empty())
             s.setup += fmt::format(" β runs {} taken from the fig5 run folder with the same training settings.", json(reused).dump());
@@ -328,16 +423,8 @@ Summary run_vae(RunContext& ctx, bool fig10) {
         save_npy(ctx.folder->file("interpolation.npy"), strip);
         // One RGB image: β rows × steps columns of H × W tiles with 2-pixel gaps, row 0 at the top.
         const std::size_t gap = 2, GW = steps * (W + gap), GH = betas.size() * (H + gap);
-        DatFile img({"x", "y", "r", "g", "b"});
-        for (std::size_t gy = 0; gy < GH; ++gy)
-            for (std::size_t gx = 0; gx < GW; ++gx) {
-                const std::size_t i = gy / (H + gap), py = gy % (H + gap), k = gx / (W + gap), px = gx % (W + gap);
-                double rgb[3] = {1, 1, 1};
-                if (py < H && px < W)
-                    for (std::size_t c = 0; c < 3; ++c) rgb[c] = strip(i, k, (ch == 3 ? c : 0) * H * W + py * W + px);
-                img.row({double(gx), double(GH - 1 - gy), 255 * rgb[0], 255 * rgb[1], 255 * rgb[2]});
-            }
-        img.save(ctx.folder->file("fig5_strip.dat"));
+        tile_grid(betas.size(), steps, ch, H, W, [&](std::size_t i, std::size_t k, std::size_t p) { return strip(i, k, p); })
+            .save(ctx.folder->file("fig5_strip.dat"));
         std::string tics;
         for (std::size_t i = 0; i < betas.size(); ++i)
             tics += fmt::format("{}\"β = {}\\nTL = {:.3f}\" {}", i ? ", " : "", betas[i], best_tl[i], double(GH - 1) - (i * (H + gap) + H / 2.0));
@@ -385,7 +472,6 @@ Summary run_vae(RunContext& ctx, bool fig10) {
     if (ctx.get<double>("lr") != 1e-4)
         s.differences.push_back(fmt::format("Adam lr {} instead of 1e-4 (preset {}), so that the short run trains the decoder far enough "
                                             "to show digits.", ctx.get<double>("lr"), ctx.config.value("preset", "")));
-    if (fig10) s.differences.push_back("The paper's row of decoded test images (classes 0–7) is not drawn; Figure 5 shows decodings.");
     s.differences.push_back("Validation z is sampled from a fixed seed per epoch (the paper samples from the global RNG).");
     return s;
 }
@@ -397,7 +483,8 @@ class VaeFigure : public Figure {
         FigureInfo i;
         i.id = fig10_ ? "fig10" : "fig5";
         i.title = fig10_ ? "β-VAE: TL of μ and reconstruction over epochs" : "β-VAE latent interpolation";
-        i.shows = fig10_ ? "per β, train/validation reconstruction error and TL(μ, pixels) per epoch; TL falls as β grows"
+        i.shows = fig10_ ? "per β, train/validation reconstruction error and TL(μ, pixels) per epoch, and decoded test images of "
+                           "classes 0–7; TL falls as β grows"
                          : "decoded interpolations 2 → 8 for β = 0.05, 1, 10 with TL(μ) in the row titles; low β is smoother";
         i.datasets = {"mnist", "fashion-mnist", "cifar10"};
         i.preset_datasets = {{"smoke", {"mnist"}}, {"quick", {"mnist"}}, {"paper", {"mnist", "fashion-mnist", "cifar10"}}};
@@ -426,6 +513,19 @@ class VaeFigure : public Figure {
             d["betas"] = {0.05, 1.0, 10.0};
         }
         return d;
+    }
+    void check(const json& c) const override {
+        const auto betas = c.at("betas").get<std::vector<double>>();
+        if (betas.empty()) throw UsageError("config 'betas': [] (expected at least one β in [0, 1000])");
+        for (double b : betas)
+            if (!(b >= 0 && b <= 1000)) throw UsageError(fmt::format("config 'betas': {} is not in [0, 1000]", b));
+        if (c.at("tl_samples").get<long>() < 2)
+            throw UsageError(fmt::format("config 'tl_samples': {} (expected an integer >= 2)", c.at("tl_samples").dump()));
+        if (fig10_) return;
+        for (const char* k : {"class_left", "class_right"})
+            if (c.at(k).get<long>() > 9) throw UsageError(fmt::format("config '{}': {} (expected a class in [0, 9])", k, c.at(k).dump()));
+        if (c.at("steps").get<long>() < 2 || c.at("steps").get<long>() > 100)
+            throw UsageError(fmt::format("config 'steps': {} (expected an integer in [2, 100])", c.at("steps").dump()));
     }
     Summary run(RunContext& ctx) const override {
         return ctx.use_double() ? run_vae<double>(ctx, fig10_) : run_vae<float>(ctx, fig10_);
