@@ -90,6 +90,77 @@ BOOST_AUTO_TEST_CASE(list_and_help) {
         BOOST_TEST(h.output.find(s) != std::string::npos, s);
 }
 
+/// The --dtype line of `gramtape <fig> --help`.
+std::string dtype_help(const std::string& fig) {
+    const auto h = run(fig + " --help");
+    BOOST_TEST(h.status == 0);
+    const std::size_t at = h.output.find("--dtype");
+    BOOST_REQUIRE(at != std::string::npos);
+    return h.output.substr(at, h.output.find("--config", at) - at);
+}
+
+BOOST_AUTO_TEST_CASE(help_shows_each_figures_real_default_dtype) {
+    for (const Figure* fig : figures()) {
+        const std::string id = fig->info().id;
+        const json d = fig->defaults("paper", "");
+        const std::string want = d.contains("dtype") ? d.at("dtype").get<std::string>() : "float";
+        const std::string other = want == "double" ? "float" : "double";
+        const std::string line = dtype_help(id);
+        BOOST_TEST(line.find("=" + want) != std::string::npos, id << ": " << line);  // CLI11's "TEXT:{…}=default"
+        BOOST_TEST(line.find("=" + other) == std::string::npos, id << ": " << line);
+    }
+    // fig13 runs in float64 like the paper's grokking code; fig2 in float32.
+    BOOST_TEST(dtype_help("fig13").find("=double") != std::string::npos);
+    BOOST_TEST(dtype_help("fig2").find("=float") != std::string::npos);
+}
+
+// Every invalid setting is refused with a line naming it, the value found and what is valid, before
+// any run folder exists (or the just-created one is removed).
+BOOST_AUTO_TEST_CASE(invalid_settings_name_the_value_and_leave_no_folder) {
+    TempDir t;
+    const fs::path out = t.path / "runs";
+    const std::string common = "--preset smoke --threads 1 --data-dir '" + gtt::data_dir() + "' --out '" + out.string() + "'";
+    struct Case {
+        std::string fig, config, flags;
+        std::vector<std::string> must_name;
+    };
+    const std::vector<Case> cases = {
+        {"fig2", "", "--epochs 0", {"--epochs", "0", "[1, 100000]"}},
+        {"fig2", "", "--lr -1", {"--lr", "-1", "(0, 1e4)"}},
+        {"fig2", "", "--batch-size 0", {"--batch-size", "0", "[1, 1000000]"}},
+        {"fig2", "", "--dataset cifar10", {"--dataset", "cifar10", "available"}},
+        {"fig2", R"({"epochs": 0})", "", {"'epochs'", "0", "[1, 100000]"}},
+        {"fig2", R"({"lr": -1})", "", {"'lr'", "-1", "(0, 1e4)"}},
+        {"fig2", R"({"batch_size": 0})", "", {"'batch_size'", "0", "[1, 1000000]"}},
+        {"fig2", R"({"seeds": []})", "", {"'seeds'", "[]", "1 to 1000 seeds"}},
+        {"fig2", R"({"seeds": [-1]})", "", {"'seeds'", "-1", "integers >= 0"}},
+        {"fig2", R"({"epochs": 1.5})", "", {"'epochs'", "1.5", "an integer"}},
+        {"fig2", R"({"lr": "fast"})", "", {"'lr'", "\"fast\"", "a number"}},
+        {"fig2", R"({"learning_rate": 0.1})", "", {"learning_rate", "its settings"}},
+        {"fig5", R"({"betas": [5000]})", "", {"'betas'", "5000", "[0, 1000]"}},
+        {"fig5", R"({"betas": ["x"]})", "", {"'betas'", "\"x\"", "numbers"}},
+        {"fig5", R"({"class_left": 12})", "", {"'class_left'", "12", "[0, 9]"}},
+        {"fig13", R"({"weight_decays": [-1]})", "", {"'weight_decays'", "-1", "[0, 100)"}},
+        {"fig13", R"({"num_hidden": 2})", "", {"'num_hidden'", "2", "at least 3"}},
+        {"fig1", R"({"frames": [0, 100]})", "", {"'frames'", "100", "0 to 99"}},
+        {"fig12", R"({"ps": [2.0]})", "", {"'ps'", "2", "[0, 1]"}},   // refused inside the run
+        {"fig8", R"({"metric_every": 0})", "", {"metric_every", ">= 1"}},  // refused inside the run
+    };
+    for (const auto& c : cases) {
+        std::string args = c.fig + " " + common + " " + c.flags;
+        if (!c.config.empty()) {
+            write_text_atomic(t.path / "c.json", c.config);
+            args += " --config '" + (t.path / "c.json").string() + "'";
+        }
+        const auto r = run(args);
+        BOOST_TEST(r.status == 2, args << " → status " << r.status << ": " << r.output);
+        BOOST_TEST(gtt::count_lines(r.output) == 1u, args << " → " << r.output);
+        for (const auto& s : c.must_name) BOOST_TEST(r.output.find(s) != std::string::npos, args << " → " << r.output << " lacks " << s);
+        BOOST_TEST(!fs::exists(out), args << " left " << out.string());
+        fs::remove_all(out);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_is_one_clear_line) {
     TempDir t;
     const std::string out = "--out '" + t.path.string() + "' --data-dir '" + gtt::data_dir() + "'";

@@ -1,11 +1,13 @@
 // End to end: figures 5, 6, 10, 12, 13 and 14 on their smoke presets (the real `gramtape` binary), their
 // output files, what each run must show even at smoke size, reuse of sibling runs, and bad settings.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
 #include <boost/test/unit_test.hpp>
 #include <xtensor/xnpy.hpp>
 
+#include "datasets/registry.hpp"
 #include "experiments/figure.hpp"
 #include "experiments/io.hpp"
 #include "experiments/metrics.hpp"
@@ -84,6 +86,36 @@ BOOST_AUTO_TEST_CASE(fig5_and_fig10_smoke) {
     BOOST_TEST(s10.setup.find("taken from the fig5 run folder") != std::string::npos, s10.setup);
     for (const char* b : {"beta0.05", "beta10"})
         for (const char* m : {"tl_mu", "val_recon", "train_recon"}) BOOST_TEST(values(rows10, b, m) == values(rows, b, m));
+
+    // Figure 10's decoded test images: classes 0–7 through each β's VAE, beside the originals.
+    const fs::path f10 = root().path / "fig10-smoke-mnist";
+    BOOST_TEST((std::find(s10.images.begin(), s10.images.end(), "fig10_decoded.png") != s10.images.end()));
+    BOOST_TEST(fs::exists(f10 / "fig10_decoded.gp"));
+    const auto dec = xt::load_npy<double>((f10 / "decoded.npy").string());
+    const auto orig = xt::load_npy<double>((f10 / "originals.npy").string());
+    BOOST_REQUIRE_EQUAL(dec.dimension(), 4u);
+    BOOST_TEST(dec.shape()[0] == 2u);  // the smoke preset's two βs
+    BOOST_TEST(dec.shape()[1] == 8u);
+    BOOST_TEST(dec.shape()[2] == 28u);
+    BOOST_TEST(dec.shape()[3] == 28u);
+    BOOST_REQUIRE_EQUAL(orig.dimension(), 3u);
+    BOOST_TEST(orig.shape()[0] == 8u);
+    BOOST_TEST(orig.shape()[1] == 28u);
+    BOOST_TEST(orig.shape()[2] == 28u);
+    for (double v : dec) BOOST_TEST((v >= 0.0 && v <= 1.0));  // sigmoid outputs
+    // The originals are test images (pixels k/255), one of each class 0..7: the first of its class.
+    const gt::data::Split<double> mnist = gt::data::load<double>("mnist", [] {
+        gt::data::LoadOptions o;
+        o.data_dir = gtt::data_dir();
+        return o;
+    }());
+    for (int c = 0; c < 8; ++c) {
+        std::size_t k = 0;
+        while (mnist.test.y[k] != c) ++k;
+        double diff = 0;
+        for (std::size_t p = 0; p < 784; ++p) diff = std::max(diff, std::fabs(orig.data()[c * 784 + p] - mnist.test.x.data()[k * 784 + p]));
+        BOOST_TEST(diff < 1e-6, "class " << c);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(fig6_smoke) {

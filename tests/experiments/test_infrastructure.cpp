@@ -1,14 +1,22 @@
 // Run folders, atomic output, metrics.csv and the summary format, tested without training anything.
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <limits>
 
 #include <boost/test/unit_test.hpp>
+#include <sys/stat.h>
 
 #include "experiments/figure.hpp"
+#include "experiments/guarded_metrics.hpp"
 #include "experiments/io.hpp"
 #include "experiments/metrics.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/run_folder.hpp"
 #include "helpers.hpp"
+#include "nn/durable.hpp"
 
 using namespace gt::experiments;
 using gtt::TempDir;
@@ -47,6 +55,162 @@ BOOST_AUTO_TEST_CASE(atomic_write_leaves_no_partial_file) {
     BOOST_TEST(files == 1u);  // no temporary left behind
     BOOST_CHECK_THROW(write_text_atomic(t.path / "missing" / "a.txt", "x"), gt::IoError);
     BOOST_CHECK_THROW(read_json(t.path / "a.txt"), gt::IoError);
+}
+
+namespace {
+std::vector<std::string> g_synced;  // "<path of the fd>|<does the final file exist yet>"
+fs::path g_final;
+
+int recording_fsync(int fd) {
+    char buf[PATH_MAX] = {0};
+    const ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), buf, sizeof buf - 1);
+    g_synced.push_back(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) + "|" +
+                       (fs::exists(g_final) ? "final" : "no final"));
+    return ::fsync(fd);
+}
+int failing_fsync(int) {
+    errno = EIO;
+    return -1;
+}
+std::size_t regular_files(const fs::path& p) {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(p)) n += e.is_regular_file();
+    return n;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(atomic_write_syncs_the_data_before_the_rename_and_the_folder_after) {
+    TempDir t;
+    const fs::path dir = fs::canonical(t.path);
+    g_final = dir / "a.json";
+    g_synced.clear();
+    gt::nn::set_fsync_hook(recording_fsync);
+    write_json_atomic(g_final, json{{"k", std::string(100000, 'x')}});
+    gt::nn::set_fsync_hook(nullptr);
+    BOOST_REQUIRE_EQUAL(g_synced.size(), 2u);
+    const std::string tmp = g_synced[0].substr(0, g_synced[0].find('|'));
+    BOOST_TEST(fs::path(tmp).parent_path() == dir);
+    BOOST_TEST(tmp.find(".a.json.tmp") != std::string::npos, tmp);
+    BOOST_TEST(g_synced[0].substr(g_synced[0].find('|')) == "|no final");  // data synced before the rename
+    BOOST_TEST(g_synced[1] == dir.string() + "|final");                     // folder synced after it
+    BOOST_TEST(read_json(g_final).at("k").get<std::string>().size() == 100000u);  // complete
+    BOOST_TEST(regular_files(dir) == 1u);                                          // no temporary left
+
+    // A PNG made by gnuplot into a temporary goes through the same sync-then-rename.
+    DatFile d({"x", "y"});
+    d.row({0.0, 1.0});
+    d.row({1.0, 2.0});
+    d.save(dir / "p.dat");
+    g_final = dir / "p.png";
+    g_synced.clear();
+    gt::nn::set_fsync_hook(recording_fsync);
+    render(dir, {"p.png", "p.gp", 200, 150, "plot \"p.dat\" using 1:2 with lines"});
+    gt::nn::set_fsync_hook(nullptr);
+    bool png_synced_before = false;
+    for (const auto& e : g_synced)
+        png_synced_before |= e.find("p.png.tmp") != std::string::npos && e.find("|no final") != std::string::npos;
+    BOOST_TEST(png_synced_before);
+    BOOST_TEST(fs::exists(dir / "p.png"));
+}
+
+BOOST_AUTO_TEST_CASE(atomic_write_reports_a_failed_sync_and_keeps_the_old_file) {
+    TempDir t;
+    write_text_atomic(t.path / "a.txt", "old");
+    gt::nn::set_fsync_hook(failing_fsync);
+    std::string what;
+    try {
+        write_text_atomic(t.path / "a.txt", "new");
+    } catch (const gt::IoError& e) {
+        what = e.what();
+    }
+    gt::nn::set_fsync_hook(nullptr);
+    BOOST_TEST(what.find((t.path / "a.txt").string()) != std::string::npos, what);
+    BOOST_TEST(what.find(std::strerror(EIO)) != std::string::npos, what);
+    BOOST_TEST(what.find("fsync") != std::string::npos, what);
+    BOOST_TEST(read_text(t.path / "a.txt") == "old");
+    BOOST_TEST(regular_files(t.path) == 1u);
+
+    // An unwritable folder: the file and the errno text are named.
+    if (::geteuid() != 0) {  // root writes anywhere
+        fs::create_directories(t.path / "ro");
+        ::chmod((t.path / "ro").c_str(), 0555);
+        try {
+            write_text_atomic(t.path / "ro" / "b.txt", "x");
+            BOOST_FAIL("expected an IoError");
+        } catch (const gt::IoError& e) {
+            BOOST_TEST(std::string(e.what()).find("b.txt") != std::string::npos, e.what());
+            BOOST_TEST(std::string(e.what()).find(std::strerror(EACCES)) != std::string::npos, e.what());
+        }
+        ::chmod((t.path / "ro").c_str(), 0755);
+    }
+    try {
+        write_text_atomic(t.path / "missing" / "b.txt", "x");
+        BOOST_FAIL("expected an IoError");
+    } catch (const gt::IoError& e) {
+        BOOST_TEST(std::string(e.what()).find((t.path / "missing" / "b.txt").string()) != std::string::npos, e.what());
+        BOOST_TEST(std::string(e.what()).find(std::strerror(ENOENT)) != std::string::npos, e.what());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(metric_failures_name_figure_run_layer_epoch_and_step) {
+    using gt::Tensor;
+    const MetricSite site{"fig13", "wd0.5", "", 3, 243};
+    // NaN features on the streamed path fig13 uses: the analysis message, with the site in front.
+    gt::analysis::LayerStatistics<double> st(2, 2, "layer 2");
+    Tensor<double> h = xt::ones<double>({6, 2}), y = xt::zeros<double>({6, 2});
+    for (std::size_t i = 0; i < 6; ++i) y(i, i % 2) = 1.0;
+    h(4, 0) = std::numeric_limits<double>::quiet_NaN();
+    st.add(h, y);
+    std::string what;
+    try {
+        tl_at(site.at_layer(2), st);
+    } catch (const gt::ValueError& e) {
+        what = e.what();
+    }
+    BOOST_TEST(what.rfind("fig13 run wd0.5, layer 2, epoch 3, step 243: ", 0) == 0, what);
+    BOOST_TEST(what.find("ridge") != std::string::npos, what);
+    // The one-shot path (fig1, fig5): same prefix, and the error keeps its type.
+    BOOST_CHECK_THROW(tl_at<double>(MetricSite{"fig5", "beta10", "mu", 2, -1}, h, y), gt::ValueError);
+    try {
+        tl_at<double>(MetricSite{"fig5", "beta10", "mu", 2, -1}, h, y);
+    } catch (const gt::ValueError& e) {
+        BOOST_TEST(std::string(e.what()).rfind("fig5 run beta10, layer mu, epoch 2: target_linearity: ", 0) == 0, e.what());
+    }
+    Tensor<double> short_y = xt::zeros<double>({5, 2});
+    BOOST_CHECK_THROW(tl_at<double>(site, h, short_y), gt::ShapeError);
+
+    // A non-finite value is recorded as NaN with one warning naming the site.
+    TempDir t;
+    MetricsLog log(t.path / "metrics.csv");
+    std::FILE* warn = std::tmpfile();
+    const double stored = add_metric(log, site.at_layer(1), "surrogate", std::numeric_limits<double>::infinity(), warn);
+    BOOST_TEST(std::isnan(stored));
+    BOOST_TEST(std::isnan(log.rows().at(0).value));
+    BOOST_TEST(log.rows().at(0).layer == "1");
+    BOOST_TEST(log.rows().at(0).epoch == 3);
+    std::rewind(warn);
+    char buf[512] = {0};
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, warn);
+    std::fclose(warn);
+    const std::string w(buf, n);
+    BOOST_TEST(w.find("fig13 run wd0.5, layer 1, epoch 3, step 243") != std::string::npos, w);
+    BOOST_TEST(w.find("surrogate is inf") != std::string::npos, w);
+
+    // A non-finite loss names the site and the parameters that are no longer finite.
+    gt::nn::Parameter<double> a("layers.0.weight", xt::ones<double>({2, 2})), b("layers.1.weight", xt::ones<double>({2, 2}));
+    b.value(1, 1) = std::numeric_limits<double>::quiet_NaN();
+    a.grad(0, 1) = std::numeric_limits<double>::infinity();
+    std::vector<gt::nn::Parameter<double>*> params{&a, &b};
+    BOOST_CHECK_NO_THROW(check_loss<double>(site, 0.5, params));
+    try {
+        check_loss<double>({"fig13", "wd0.5", "", 3, 243}, std::numeric_limits<double>::quiet_NaN(), params);
+        BOOST_FAIL("expected a ValueError");
+    } catch (const gt::ValueError& e) {
+        const std::string m = e.what();
+        BOOST_TEST(m.rfind("fig13 run wd0.5, epoch 3, step 243: loss became nan", 0) == 0, m);
+        BOOST_TEST(m.find("non-finite values in 'layers.1.weight'") != std::string::npos, m);
+        BOOST_TEST(m.find("non-finite gradients in 'layers.0.weight'") != std::string::npos, m);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(run_folder_resumes_or_refuses) {

@@ -154,6 +154,32 @@ BOOST_AUTO_TEST_CASE(bad_flags_and_folders_give_the_documented_line) {
     BOOST_TEST(!fs::exists(out), "a refused command created " << out);
 }
 
+// Invalid settings from a --config file, from a figure's own check and from a figure's run: each is
+// refused with the documented line, and no run folder (nor the --out folder) is left behind.
+BOOST_AUTO_TEST_CASE(bad_settings_leave_no_run_folder) {
+    BOOST_TEST_REQUIRE(!gramtape().empty());
+    TempDir dir;
+    const std::string out = dir.file("runs"), cfg = dir.file("c.json");
+    auto with = [&](const std::string& fig, const std::string& json) {
+        const std::string text = json + "\n";
+        write_bytes(cfg, Bytes(text.begin(), text.end()));
+        return run({fig, "--preset", "smoke", "--threads", "1", "--config", cfg, "--out", out}, dir);
+    };
+    check_cli_row("cli-config-range", with("fig1", R"({"epochs": 0})"), 2, dir);
+    BOOST_TEST(!fs::exists(out));
+    check_cli_row("cli-config-type", with("fig1", R"({"n": 2.5})"), 2, dir);
+    BOOST_TEST(!fs::exists(out));
+    check_cli_row("cli-figure-setting", with("fig1", R"({"frames": [0, 500]})"), 2, dir);
+    BOOST_TEST(!fs::exists(out));
+    check_cli_row("cli-setting-in-run", with("fig8", R"({"metric_every": 0})"), 2, dir);
+    BOOST_TEST(!fs::exists(out), "the refused fig8 run left " << out);
+    // An --out folder that existed keeps existing; only the run folder goes.
+    fs::create_directories(out);
+    BOOST_TEST(with("fig8", R"({"metric_every": 0})").status == 2);
+    BOOST_TEST(fs::is_directory(out));
+    BOOST_TEST(fs::is_empty(out), "the refused fig8 run left a folder in " << out);
+}
+
 // Regression: save_npy used to write with xt::dump_npy, which does not check the stream, so on a full
 // disk a truncated .npy was renamed into place and the run exited 0.
 BOOST_AUTO_TEST_CASE(full_disk_fails_cleanly_and_leaves_no_truncated_file) {

@@ -23,11 +23,15 @@
 #include "datasets/synthetic.hpp"
 #include "nn/adam.hpp"
 #include "nn/checkpoint.hpp"
+#include "nn/durable.hpp"
 #include "nn/dnn.hpp"
 #include "nn/losses.hpp"
 #include "nn/sgd.hpp"
 #include "nn/trainer.hpp"
 #include "tests/reliability/helpers.hpp"
+#ifdef GT_WITH_EXPERIMENTS
+#include "experiments/guarded_metrics.hpp"
+#endif
 
 using namespace gt;
 using namespace gt::rel;
@@ -279,6 +283,33 @@ std::vector<Scenario> scenarios() {
         net.model.forward(t, t.input(x));
         t.assert_finite();
     });
+    add("nan-gradient-step", "a NaN gradient of 'layers.0.weight' at step 0 (set after backward), found at step 1", [](D) {
+        Net<double> net;
+        data::Dataset<double> ds = data::make_quadratic<double>({64, 4, 2, 0.1, 3}, 5);
+        data::BatchLoader<double> loader(ds, 16, false, 0);
+        auto src = nn::batch_source<double>(loader);
+        nn::TrainerOptions to;
+        to.stream = nullptr;
+        nn::Trainer<double> tr(net.model, *net.opt, [&](Tape<double>& t, const nn::Batch<double>& b) {
+            auto out = net.model.forward(t, t.input(b.x));
+            return nn::StepOutput<double>{nn::cross_entropy_loss(out.logits, b.y), out.logits};
+        }, to);
+        tr.on_after_backward = [&](const nn::StepInfo<double>& info) {
+            if (info.global_step == 0) net.model.parameter("layers.0.weight").grad(0, 0) = std::numeric_limits<double>::quiet_NaN();
+        };
+        tr.train_epoch(src);
+    });
+#ifdef GT_WITH_EXPERIMENTS
+    add("tl-nan-site", "streamed TL of a hidden layer with a NaN feature, as fig13 evaluates it (run wd0.5, layer 2, epoch 3, step 243)", [](D) {
+        analysis::LayerStatistics<double> st(2, 1, "layer 2");
+        Tensor<double> h = xt::ones<double>({6, 2});
+        h(3, 1) = std::numeric_limits<double>::quiet_NaN();
+        Tensor<double> y = xt::zeros<double>({6, 1});
+        y(0, 0) = 1.0;
+        st.add(h, y);
+        experiments::tl_at(experiments::MetricSite{"fig13", "wd0.5", "", 3, 243}.at_layer(2), st);
+    });
+#endif
     add("tl-nan-features", "Target Linearity of features containing NaN", [](D) {
         Tensor<double> h = xt::ones<double>({6, 2});
         h(3, 1) = std::numeric_limits<double>::quiet_NaN();
@@ -319,6 +350,24 @@ std::vector<Scenario> scenarios() {
     add("ckpt-unwritable", "checkpoint written below a path that is a regular file", [](D d) {
         write_bytes(d.file("file"), {1});
         Net<float>().save(d.file("file") + "/ckpt");
+    });
+    add("ckpt-fsync-fails", "checkpoint whose temporary cannot be flushed to disk (fsync fails with EIO)", [](D d) {
+        Net<float>(2).save(d.file("ckpt"));
+        nn::set_fsync_hook([](int) {
+            errno = EIO;
+            return -1;
+        });
+        std::string what;
+        try {
+            Net<float>(256).save(d.file("ckpt"));
+        } catch (const IoError& e) {
+            what = e.what();
+        }
+        nn::set_fsync_hook(nullptr);
+        if (std::filesystem::exists(d.file("ckpt.tmp"))) throw std::runtime_error("ckpt.tmp was left behind");
+        Net<float>(2).load(d.file("ckpt"));  // the previous checkpoint is intact (throws otherwise)
+        if (what.empty()) throw std::runtime_error("a failing fsync was not reported");
+        throw IoError(what);
     });
     add("ckpt-disk-full", "checkpoint written with RLIMIT_FSIZE = 4 kB (a full disk), in a child process", [](D d) {
         // The limit applies to the child only; SIGXFSZ is ignored so write() fails with EFBIG.
@@ -448,6 +497,9 @@ BOOST_AUTO_TEST_CASE(the_document_lists_exactly_the_tested_rows) {
     for (const Scenario& sc : all()) {
         BOOST_TEST(ids.insert(sc.id).second, "duplicate scenario id " << sc.id);
     }
+#ifndef GT_WITH_EXPERIMENTS
+    ids.insert("tl-nan-site");  // its scenario needs the experiments library, not built here
+#endif
     for (const auto& [id, row] : doc_rows())
         if (id.rfind("cli-", 0) != 0)  // CLI rows are tested in test_cli.cpp
             BOOST_TEST(ids.count(id) == 1u, "docs/reliability.md row " << id << " has no scenario");
