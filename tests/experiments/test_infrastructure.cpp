@@ -196,6 +196,17 @@ BOOST_AUTO_TEST_CASE(metric_failures_name_figure_run_layer_epoch_and_step) {
     BOOST_TEST(w.find("fig13 run wd0.5, layer 1, epoch 3, step 243") != std::string::npos, w);
     BOOST_TEST(w.find("surrogate is inf") != std::string::npos, w);
 
+    // The surrogate of the same NaN-poisoned statistics: NaN, with a warning naming the site.
+    std::FILE* warn2 = std::tmpfile();
+    const Tensor<double> next_w = xt::ones<double>({3, 2});
+    const auto sr = surrogate_at(site.at_layer(2), st, next_w, warn2);
+    BOOST_TEST(std::isnan(sr.s));
+    std::rewind(warn2);
+    char buf2[512] = {0};
+    const std::string w2(buf2, std::fread(buf2, 1, sizeof buf2 - 1, warn2));
+    std::fclose(warn2);
+    BOOST_TEST(w2.find("fig13 run wd0.5, layer 2, epoch 3, step 243: surrogate S is nan") != std::string::npos, w2);
+
     // A non-finite loss names the site and the parameters that are no longer finite.
     gt::nn::Parameter<double> a("layers.0.weight", xt::ones<double>({2, 2})), b("layers.1.weight", xt::ones<double>({2, 2}));
     b.value(1, 1) = std::numeric_limits<double>::quiet_NaN();
