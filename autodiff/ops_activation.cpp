@@ -31,10 +31,35 @@ Var<T> pointwise(const char* op, Var<T> a, F f, DF df) {
 
 }  // namespace
 
+// ReLU on raw loops (they vectorize): y = x > 0 ? x : 0; ∂x = y > 0 ? g : 0, written over a fresh
+// gradient buffer (no zero-fill first) or added into one that already holds a gradient.
 template <class T>
 Var<T> relu(Var<T> a) {
-    return pointwise<T>("relu", a, [](T x) { return x > T(0) ? x : T(0); },
-                        [](T x, T) { return x > T(0) ? T(1) : T(0); });
+    Tape<T>& t = tape_of(a, "relu");
+    Var<T> out = t.push("relu", shape_of(t.value(a)), {a});
+    const T* x = t.value(a).data();
+    T* y = t.mutable_value(out).data();
+    const std::size_t n = t.value(a).size();
+    for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+    t.set_backward(out, [n](Tape<T>& t, int self) {
+        const int ia = t.parents(self)[0];
+        const T* y = t.value(self).data();
+        const T* g = t.grad_of(self).data();
+        bool overwrite = false;
+        T* ga = t.grad_write(ia, overwrite).data();
+        // both operands loaded unconditionally, so the select compiles to a mask (no branch)
+        if (overwrite)
+            for (std::size_t i = 0; i < n; ++i) {
+                const T yi = y[i], gi = g[i];
+                ga[i] = yi > T(0) ? gi : T(0);
+            }
+        else
+            for (std::size_t i = 0; i < n; ++i) {
+                const T yi = y[i], gi = g[i];
+                ga[i] += yi > T(0) ? gi : T(0);
+            }
+    });
+    return out;
 }
 
 // ---- float GELU: a branch-free erf/exp that the compiler vectorizes ------------------------------

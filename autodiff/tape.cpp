@@ -157,6 +157,18 @@ Tensor<T>& Tape<T>::grad_acc(int i) {
     return n.grad;
 }
 
+template <class T>
+Tensor<T>& Tape<T>::grad_write(int i, bool& overwrite) {
+    Node<T>& n = nodes_[i];
+    overwrite = !(n.grad_ext && into_parameters_) && n.grad_pass != pass_;
+    if (!overwrite) return grad_acc(i);
+    const Tensor<T>& val = value(i);
+    if (n.grad.shape() != val.shape()) n.grad.resize(val.shape());
+    n.grad_pass = pass_;
+    n.grad_in_ext = false;
+    return n.grad;
+}
+
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     const std::size_t r = std::max(a.size(), b.size());
     Shape out(r);

@@ -124,6 +124,11 @@ class Tape {
     const std::vector<int>& parents(int i) const { return nodes_[i].parents; }
     /// The gradient buffer of node i for this pass, zero-filled on first use; ops add into it.
     Tensor<T>& grad_acc(int i);
+    /// For an op that writes every entry of node i's gradient: when it is the first to reach that
+    /// gradient in this pass, the buffer is shaped but not zero-filled and `overwrite` is set (write
+    /// the gradient, do not add); otherwise it is grad_acc(i) and `overwrite` is false (add into it).
+    /// Parameter gradients always accumulate.
+    Tensor<T>& grad_write(int i, bool& overwrite);
     /// grad_acc(i) += g, summing g over broadcast axes first (checks shapes).
     void accumulate(int i, const Tensor<T>& g, const char* op);
 
