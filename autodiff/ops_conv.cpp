@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "autodiff/conv_direct.hpp"
 #include "autodiff/gemm.hpp"
 
 namespace gt {
@@ -99,6 +100,21 @@ void ensure_size(Tensor<T>& buf, std::size_t n) {
 
 }  // namespace
 
+namespace {
+ConvAlgorithm g_conv_algorithm = ConvAlgorithm::Auto;
+}
+
+void set_conv_algorithm(ConvAlgorithm a) { g_conv_algorithm = a; }
+ConvAlgorithm conv_algorithm() { return g_conv_algorithm; }
+
+bool conv2d_uses_direct(std::size_t cin, std::size_t cout, std::size_t kh, std::size_t kw, std::size_t stride,
+                        std::size_t padding) {
+    if (g_conv_algorithm == ConvAlgorithm::Im2col || kh != 3 || kw != 3 || stride != 1 || padding != 1 ||
+        !conv_direct::available())
+        return false;
+    return g_conv_algorithm == ConvAlgorithm::Direct || (cin <= 32 && cout <= 32);
+}
+
 template <class T>
 Var<T> unfold(Var<T> x, Conv2dGeometry g) {
     Tape<T>& t = tape_of(x, "unfold");
@@ -135,6 +151,29 @@ Var<T> conv2d(Var<T> x, Var<T> w, Var<T> b, std::size_t stride, std::size_t padd
     }
     Var<T> out = has_bias ? t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w, b})
                           : t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w});
+    if (conv2d_uses_direct(p.C, Cout, p.kh, p.kw, stride, padding)) {
+        const std::size_t Cin = p.C, H = p.H, W = p.W;
+        Tensor<T>& scratch = t.scratch(out);  // padded images and re-laid-out kernels (conv_direct.hpp)
+        ensure_size(scratch, conv_direct::scratch_entries<T>(Cin, Cout, H, W));
+        conv_direct::forward(t.value(x).data(), t.value(w).data(), has_bias ? t.value(b).data() : nullptr,
+                             t.mutable_value(out).data(), B, Cin, Cout, H, W, scratch.data());
+        t.set_backward(out, [B, Cin, Cout, H, W, has_bias](Tape<T>& t, int self) {
+            const auto& ps = t.parents(self);
+            const int ix = ps[0], iw = ps[1];
+            const bool need_w = t.needs_grad(iw), need_b = has_bias && t.needs_grad(ps[2]), need_x = t.needs_grad(ix);
+            const T* g = t.grad_of(self).data();
+            T* scratch = t.scratch(self).data();
+            if (need_w || need_b)
+                conv_direct::backward_weight(g, t.value(ix).data(), need_w ? t.grad_acc(iw).data() : nullptr,
+                                             need_b ? t.grad_acc(ps[2]).data() : nullptr, B, Cin, Cout, H, W, scratch);
+            if (need_x) {  // ∂x is written whole, so a fresh gradient buffer is not zero-filled first
+                bool overwrite = false;
+                T* gx = t.grad_write(ix, overwrite).data();
+                conv_direct::backward_input(g, t.value(iw).data(), gx, !overwrite, B, Cin, Cout, H, W, scratch);
+            }
+        });
+        return out;
+    }
     // The images of a chunk are unfolded side by side into one (D, cb·L) matrix, so each product is one
     // GEMM per chunk: Y' (Cout, cb·L) = W̃·cols, then permuted to (cb, Cout, L) with the bias added.
     // Chunks hold about 2^18 patch entries (1 MB in float), so cols stay in L2 between im2col and the
@@ -213,6 +252,67 @@ Var<T> max_pool2d(Var<T> x, std::size_t k, std::size_t s) {
     ensure_size(arg, planes * L);
     const T* xp = t.value(x).data();
     T* y = t.mutable_value(out).data();
+    if (k == 2 && s == 2) {
+        // The common 2×2 pool: one pass, branch-free; scratch holds the arg-max's place in its window
+        // (0..3 in the order (0,0), (0,1), (1,0), (1,1), the first maximum winning ties as below).
+        const std::size_t H = p.H, W = p.W, Ho = p.Ho, Wo = p.Wo;
+        T* code = arg.data();
+        for (std::size_t q = 0; q < planes; ++q)
+            for (std::size_t oh = 0; oh < Ho; ++oh) {
+                const T* r0 = xp + q * HW + 2 * oh * W;
+                const T* r1 = r0 + W;
+                T* yo = y + q * L + oh * Wo;
+                T* co = code + q * L + oh * Wo;
+                for (std::size_t ow = 0; ow < Wo; ++ow) {
+                    const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                    T best = a, at = T(0);
+                    at = b > best ? T(1) : at;
+                    best = b > best ? b : best;
+                    at = c > best ? T(2) : at;
+                    best = c > best ? c : best;
+                    at = d > best ? T(3) : at;
+                    best = d > best ? d : best;
+                    yo[ow] = best;
+                    co[ow] = at;
+                }
+            }
+        t.set_backward(out, [planes, HW, L, H, W, Ho, Wo](Tape<T>& t, int self) {
+            const int ix = t.parents(self)[0];
+            const T* g = t.grad_of(self).data();
+            const T* code = t.scratch(self).data();
+            bool overwrite = false;
+            Tensor<T>& gxt = t.grad_write(ix, overwrite);
+            T* gx = gxt.data();
+            if (overwrite && (H % 2 || W % 2)) {  // a last odd row or column is in no window
+                std::fill(gx, gx + gxt.size(), T(0));
+                overwrite = false;
+            }
+            for (std::size_t q = 0; q < planes; ++q)
+                for (std::size_t oh = 0; oh < Ho; ++oh) {
+                    T* r0 = gx + q * HW + 2 * oh * W;
+                    T* r1 = r0 + W;
+                    const T* go = g + q * L + oh * Wo;
+                    const T* co = code + q * L + oh * Wo;
+                    if (overwrite)
+                        for (std::size_t ow = 0; ow < Wo; ++ow) {
+                            const T v = go[ow], c = co[ow];
+                            r0[2 * ow] = c == T(0) ? v : T(0);
+                            r0[2 * ow + 1] = c == T(1) ? v : T(0);
+                            r1[2 * ow] = c == T(2) ? v : T(0);
+                            r1[2 * ow + 1] = c == T(3) ? v : T(0);
+                        }
+                    else
+                        for (std::size_t ow = 0; ow < Wo; ++ow) {
+                            const T v = go[ow], c = co[ow];
+                            r0[2 * ow] += c == T(0) ? v : T(0);
+                            r0[2 * ow + 1] += c == T(1) ? v : T(0);
+                            r1[2 * ow] += c == T(2) ? v : T(0);
+                            r1[2 * ow + 1] += c == T(3) ? v : T(0);
+                        }
+                }
+        });
+        return out;
+    }
     for (std::size_t q = 0; q < planes; ++q) {
         const T* plane = xp + q * HW;
         for (std::size_t oh = 0; oh < p.Ho; ++oh)

@@ -1,0 +1,272 @@
+#include "autodiff/conv_direct.hpp"
+
+#include <immintrin.h>
+
+#include <algorithm>
+
+// The kernels are compiled for AVX-512F only (the rest of the build targets baseline x86-64); callers
+// check available() first.
+#define GT_AVX512 __attribute__((target("avx512f")))
+
+namespace gt::conv_direct {
+
+bool available() {
+    static const bool ok = __builtin_cpu_supports("avx512f");
+    return ok;
+}
+
+namespace {
+
+template <class T>
+struct Vec;
+
+template <>
+struct Vec<float> {
+    using V = __m512;
+    using M = __mmask16;
+    static constexpr std::size_t N = 16;
+    GT_AVX512 static inline M mask(std::size_t n) { return n >= N ? M(0xFFFF) : M((1u << n) - 1u); }
+    GT_AVX512 static inline V zero() { return _mm512_setzero_ps(); }
+    GT_AVX512 static inline V set1(float a) { return _mm512_set1_ps(a); }
+    GT_AVX512 static inline V loadu(const float* p) { return _mm512_loadu_ps(p); }
+    GT_AVX512 static inline V load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+    GT_AVX512 static inline void store(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+    GT_AVX512 static inline void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
+    GT_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+    GT_AVX512 static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
+    // v[l] = p[idx[l]] for the lanes in m, 0 elsewhere; idx holds N int32 offsets (in elements)
+    GT_AVX512 static inline V gather(M m, const int* idx, const float* p) {
+        return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_loadu_si512(idx), p, 4);
+    }
+};
+
+template <>
+struct Vec<double> {
+    using V = __m512d;
+    using M = __mmask8;
+    static constexpr std::size_t N = 8;
+    GT_AVX512 static inline M mask(std::size_t n) { return n >= N ? M(0xFF) : M((1u << n) - 1u); }
+    GT_AVX512 static inline V zero() { return _mm512_setzero_pd(); }
+    GT_AVX512 static inline V set1(double a) { return _mm512_set1_pd(a); }
+    GT_AVX512 static inline V loadu(const double* p) { return _mm512_loadu_pd(p); }
+    GT_AVX512 static inline V load(M m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
+    GT_AVX512 static inline void store(double* p, M m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+    GT_AVX512 static inline void storeu(double* p, V v) { _mm512_storeu_pd(p, v); }
+    GT_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+    GT_AVX512 static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
+    GT_AVX512 static inline V gather(M m, const int* idx, const double* p) {
+        return _mm512_mask_i32gather_pd(_mm512_setzero_pd(), m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)),
+                                        p, 8);
+    }
+};
+
+// Copies one image (C, H, W) into (C, H+2, W+2) with a zero border (vector rows: a memmove call per
+// 14-wide row costs more than the copy).
+template <class T>
+GT_AVX512 void pad_image(const T* src, std::size_t C, std::size_t H, std::size_t W, T* dst) {
+    using Vx = Vec<T>;
+    const std::size_t Wp = W + 2;
+    for (std::size_t c = 0; c < C; ++c) {
+        T* d = dst + c * (H + 2) * Wp;
+        std::fill(d, d + Wp, T(0));
+        for (std::size_t h = 0; h < H; ++h) {
+            T* row = d + (h + 1) * Wp;
+            const T* sr = src + (c * H + h) * W;
+            row[0] = T(0);
+            for (std::size_t s = 0; s < W; s += Vx::N) {
+                const auto m = Vx::mask(W - s);
+                Vx::store(row + 1 + s, m, Vx::load(m, sr + s));
+            }
+            row[W + 1] = T(0);
+        }
+        std::fill(d + (H + 1) * Wp, d + (H + 2) * Wp, T(0));
+    }
+}
+
+// ∂y of one image (Cout, HW) → gyT (HW, CoP) with zero lanes past Cout; gb[o] += Σ_p ∂y[o, p] if gb.
+template <class T>
+GT_AVX512 void transpose_image(const T* g, std::size_t Cout, std::size_t HW, std::size_t CoP, T* gyT, T* gb) {
+    using Vx = Vec<T>;
+    using V = typename Vx::V;
+    int idx[16];
+    for (std::size_t cb = 0; cb < CoP; cb += Vx::N) {
+        const std::size_t lanes = std::min(Vx::N, Cout - cb);
+        const auto m = Vx::mask(lanes);
+        for (std::size_t l = 0; l < Vx::N; ++l) idx[l] = l < lanes ? int((cb + l) * HW) : 0;
+        V sum = Vx::zero();
+        for (std::size_t p = 0; p < HW; ++p) {
+            const V v = Vx::gather(m, idx, g + p);
+            Vx::storeu(gyT + p * CoP + cb, v);
+            sum = Vx::add(sum, v);
+        }
+        if (gb) Vx::store(gb + cb, m, Vx::add(sum, Vx::load(m, gb + cb)));
+    }
+}
+
+// One image: out[c0 + c, h, :] (c < CB) = init + Σ_{ci, ki, kj} in[ci, h + ki, kj + :]·wt[ci, ki·3 + kj, c0 + c]
+// with in the zero-padded input (Ci, H+2, W+2) and wt laid out (Ci, 9, ldw). init is the bias
+// (or zero when bias is null) or, with accumulate, the current out.
+template <class T, int CB>
+GT_AVX512 void rows_block(const T* in, std::size_t Ci, std::size_t H, std::size_t W, const T* wt, std::size_t ldw,
+                          std::size_t c0, const T* bias, bool accumulate, T* out) {
+    using Vx = Vec<T>;
+    using V = typename Vx::V;
+    const std::size_t Wp = W + 2, plane = (H + 2) * Wp;
+    for (std::size_t h = 0; h < H; ++h)
+        for (std::size_t s = 0; s < W; s += Vx::N) {
+            const auto m = Vx::mask(W - s);
+            V acc[CB];
+#pragma GCC unroll 16
+            for (int c = 0; c < CB; ++c)
+                acc[c] = accumulate ? Vx::load(m, out + ((c0 + c) * H + h) * W + s)
+                                    : (bias ? Vx::set1(bias[c0 + c]) : Vx::zero());
+            for (std::size_t ci = 0; ci < Ci; ++ci) {
+                const T* wc = wt + ci * 9 * ldw + c0;
+                const T* base = in + ci * plane + h * Wp + s;
+#pragma GCC unroll 3
+                for (int ki = 0; ki < 3; ++ki)
+#pragma GCC unroll 3
+                    for (int kj = 0; kj < 3; ++kj) {
+                        const V xv = Vx::load(m, base + ki * Wp + kj);
+                        const T* wk = wc + (ki * 3 + kj) * ldw;
+#pragma GCC unroll 16
+                        for (int c = 0; c < CB; ++c) acc[c] = Vx::fma(xv, Vx::set1(wk[c]), acc[c]);
+                    }
+            }
+#pragma GCC unroll 16
+            for (int c = 0; c < CB; ++c) Vx::store(out + ((c0 + c) * H + h) * W + s, m, acc[c]);
+        }
+}
+
+// All output channels of one image, in blocks of 16, 8, 4, 2, 1.
+template <class T>
+GT_AVX512 void conv_image(const T* in, std::size_t Ci, std::size_t Co, std::size_t H, std::size_t W, const T* wt,
+                          const T* bias, bool accumulate, T* out) {
+    std::size_t c0 = 0;
+    for (; c0 + 16 <= Co; c0 += 16) rows_block<T, 16>(in, Ci, H, W, wt, Co, c0, bias, accumulate, out);
+    if (c0 + 8 <= Co) rows_block<T, 8>(in, Ci, H, W, wt, Co, c0, bias, accumulate, out), c0 += 8;
+    if (c0 + 4 <= Co) rows_block<T, 4>(in, Ci, H, W, wt, Co, c0, bias, accumulate, out), c0 += 4;
+    if (c0 + 2 <= Co) rows_block<T, 2>(in, Ci, H, W, wt, Co, c0, bias, accumulate, out), c0 += 2;
+    if (c0 < Co) rows_block<T, 1>(in, Ci, H, W, wt, Co, c0, bias, accumulate, out);
+}
+
+// Weight gradient of one image for RB input channels from ci0 and one vector of output channels at
+// cb: gwT[ci, tap, cb + :] += Σ_{h, w} gyT[h·W + w, cb + :]·xpad[ci, h + ki, w + kj].
+template <class T, int RB>
+GT_AVX512 void wgrad_block(const T* xpad, const T* gyT, std::size_t ldg, std::size_t cb, std::size_t ci0,
+                           std::size_t H, std::size_t W, T* gwT) {
+    using Vx = Vec<T>;
+    using V = typename Vx::V;
+    const std::size_t Wp = W + 2, plane = (H + 2) * Wp;
+    V acc[RB][9];
+#pragma GCC unroll 4
+    for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 9
+        for (int k = 0; k < 9; ++k) acc[r][k] = Vx::loadu(gwT + ((ci0 + r) * 9 + k) * ldg + cb);
+    for (std::size_t h = 0; h < H; ++h) {
+        const T* grow = gyT + h * W * ldg + cb;
+        for (std::size_t w = 0; w < W; ++w) {
+            const V g = Vx::loadu(grow + w * ldg);
+#pragma GCC unroll 4
+            for (int r = 0; r < RB; ++r) {
+                const T* xb = xpad + (ci0 + r) * plane + h * Wp + w;
+#pragma GCC unroll 3
+                for (int ki = 0; ki < 3; ++ki)
+#pragma GCC unroll 3
+                    for (int kj = 0; kj < 3; ++kj)
+                        acc[r][ki * 3 + kj] = Vx::fma(g, Vx::set1(xb[ki * Wp + kj]), acc[r][ki * 3 + kj]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 9
+        for (int k = 0; k < 9; ++k) Vx::storeu(gwT + ((ci0 + r) * 9 + k) * ldg + cb, acc[r][k]);
+}
+
+inline std::size_t round_up(std::size_t n, std::size_t m) { return (n + m - 1) / m * m; }
+
+}  // namespace
+
+std::size_t scratch_size(std::size_t Cin, std::size_t Cout, std::size_t H, std::size_t W, std::size_t lanes) {
+    const std::size_t padded = (H + 2) * (W + 2), CoP = round_up(Cout, lanes);
+    const std::size_t fwd = Cin * padded + Cin * 9 * Cout;
+    const std::size_t bwd_x = Cout * padded + Cout * 9 * Cin;
+    const std::size_t bwd_w = Cin * padded + H * W * CoP + Cin * 9 * CoP;
+    return std::max({fwd, bwd_x, bwd_w});
+}
+
+template <class T>
+void forward(const T* x, const T* w, const T* bias, T* y, std::size_t B, std::size_t Cin, std::size_t Cout,
+             std::size_t H, std::size_t W, T* scratch) {
+    T* xpad = scratch;
+    T* wt = xpad + Cin * (H + 2) * (W + 2);  // (Cin, 9, Cout)
+    for (std::size_t o = 0; o < Cout; ++o)
+        for (std::size_t ci = 0; ci < Cin; ++ci)
+            for (std::size_t k = 0; k < 9; ++k) wt[(ci * 9 + k) * Cout + o] = w[(o * Cin + ci) * 9 + k];
+    for (std::size_t b = 0; b < B; ++b) {
+        pad_image(x + b * Cin * H * W, Cin, H, W, xpad);
+        conv_image(xpad, Cin, Cout, H, W, wt, bias, false, y + b * Cout * H * W);
+    }
+}
+
+template <class T>
+void backward_input(const T* gy, const T* w, T* gx, bool accumulate, std::size_t B, std::size_t Cin,
+                    std::size_t Cout, std::size_t H, std::size_t W, T* scratch) {
+    // ∂x[ci, a, b] = Σ_{o, ki, kj} ∂ypad[o, a + ki, b + kj]·w[o, ci, 2 − ki, 2 − kj]: the forward kernel on
+    // ∂y with wf (Cout, 9, Cin), wf[o, k, ci] = w[o, ci, 8 − k].
+    T* gpad = scratch;
+    T* wf = gpad + Cout * (H + 2) * (W + 2);
+    for (std::size_t o = 0; o < Cout; ++o)
+        for (std::size_t ci = 0; ci < Cin; ++ci)
+            for (std::size_t k = 0; k < 9; ++k) wf[(o * 9 + k) * Cin + ci] = w[(o * Cin + ci) * 9 + (8 - k)];
+    for (std::size_t b = 0; b < B; ++b) {
+        pad_image(gy + b * Cout * H * W, Cout, H, W, gpad);
+        conv_image(gpad, Cout, Cin, H, W, wf, static_cast<const T*>(nullptr), accumulate, gx + b * Cin * H * W);
+    }
+}
+
+template <class T>
+void backward_weight(const T* gy, const T* x, T* gw, T* gb, std::size_t B, std::size_t Cin, std::size_t Cout,
+                     std::size_t H, std::size_t W, T* scratch) {
+    const std::size_t N = Vec<T>::N, CoP = round_up(Cout, N), HW = H * W;
+    T* xpad = scratch;
+    T* gyT = xpad + Cin * (H + 2) * (W + 2);  // (H·W, CoP), lanes past Cout zero
+    T* gwT = gyT + HW * CoP;                   // (Cin, 9, CoP)
+    if (gw) std::fill(gwT, gwT + Cin * 9 * CoP, T(0));
+    for (std::size_t b = 0; b < B; ++b) {
+        const T* g = gy + b * Cout * HW;
+        if (!gw) {
+            for (std::size_t o = 0; o < Cout; ++o) {
+                T s = T(0);
+                for (std::size_t p = 0; p < HW; ++p) s += g[o * HW + p];
+                gb[o] += s;
+            }
+            continue;
+        }
+        transpose_image(g, Cout, HW, CoP, gyT, gb);
+        pad_image(x + b * Cin * HW, Cin, H, W, xpad);
+        for (std::size_t cb = 0; cb < CoP; cb += N) {
+            std::size_t ci = 0;
+            for (; ci + 2 <= Cin; ci += 2) wgrad_block<T, 2>(xpad, gyT, CoP, cb, ci, H, W, gwT);
+            if (ci < Cin) wgrad_block<T, 1>(xpad, gyT, CoP, cb, ci, H, W, gwT);
+        }
+    }
+    if (gw)
+        for (std::size_t o = 0; o < Cout; ++o)
+            for (std::size_t ci = 0; ci < Cin; ++ci)
+                for (std::size_t k = 0; k < 9; ++k) gw[(o * Cin + ci) * 9 + k] += gwT[(ci * 9 + k) * CoP + o];
+}
+
+#define GT_INSTANTIATE(T)                                                                                        \
+    template void forward(const T*, const T*, const T*, T*, std::size_t, std::size_t, std::size_t, std::size_t,   \
+                          std::size_t, T*);                                                                      \
+    template void backward_input(const T*, const T*, T*, bool, std::size_t, std::size_t, std::size_t,            \
+                                 std::size_t, std::size_t, T*);                                                  \
+    template void backward_weight(const T*, const T*, T*, T*, std::size_t, std::size_t, std::size_t, std::size_t, \
+                                  std::size_t, T*);
+GT_INSTANTIATE(float)
+GT_INSTANTIATE(double)
+#undef GT_INSTANTIATE
+
+}  // namespace gt::conv_direct
