@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 
 #include "autodiff/conv_direct.hpp"
+#include "autodiff/conv_pool.hpp"
 #include "autodiff/gemm.hpp"
 
 namespace gt {
@@ -257,26 +259,32 @@ Var<T> max_pool2d(Var<T> x, std::size_t k, std::size_t s) {
         // (0..3 in the order (0,0), (0,1), (1,0), (1,1), the first maximum winning ties as below).
         const std::size_t H = p.H, W = p.W, Ho = p.Ho, Wo = p.Wo;
         T* code = arg.data();
-        for (std::size_t q = 0; q < planes; ++q)
-            for (std::size_t oh = 0; oh < Ho; ++oh) {
-                const T* r0 = xp + q * HW + 2 * oh * W;
-                const T* r1 = r0 + W;
-                T* yo = y + q * L + oh * Wo;
-                T* co = code + q * L + oh * Wo;
-                for (std::size_t ow = 0; ow < Wo; ++ow) {
-                    const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-                    T best = a, at = T(0);
-                    at = b > best ? T(1) : at;
-                    best = b > best ? b : best;
-                    at = c > best ? T(2) : at;
-                    best = c > best ? c : best;
-                    at = d > best ? T(3) : at;
-                    best = d > best ? d : best;
-                    yo[ow] = best;
-                    co[ow] = at;
+        bool vector_kernel = false;  // float on AVX-512F: autodiff/conv_pool.cpp (bitwise the same result)
+        if constexpr (std::is_same_v<T, float>) vector_kernel = conv_pool::available();
+        if (vector_kernel) {
+            if constexpr (std::is_same_v<T, float>) conv_pool::max2x2_forward(xp, planes, H, W, y, code);
+        } else {
+            for (std::size_t q = 0; q < planes; ++q)
+                for (std::size_t oh = 0; oh < Ho; ++oh) {
+                    const T* r0 = xp + q * HW + 2 * oh * W;
+                    const T* r1 = r0 + W;
+                    T* yo = y + q * L + oh * Wo;
+                    T* co = code + q * L + oh * Wo;
+                    for (std::size_t ow = 0; ow < Wo; ++ow) {
+                        const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                        T best = a, at = T(0);
+                        at = b > best ? T(1) : at;
+                        best = b > best ? b : best;
+                        at = c > best ? T(2) : at;
+                        best = c > best ? c : best;
+                        at = d > best ? T(3) : at;
+                        best = d > best ? d : best;
+                        yo[ow] = best;
+                        co[ow] = at;
+                    }
                 }
-            }
-        t.set_backward(out, [planes, HW, L, H, W, Ho, Wo](Tape<T>& t, int self) {
+        }
+        t.set_backward(out, [planes, HW, L, H, W, Ho, Wo, vector_kernel](Tape<T>& t, int self) {
             const int ix = t.parents(self)[0];
             const T* g = t.grad_of(self).data();
             const T* code = t.scratch(self).data();
@@ -286,6 +294,11 @@ Var<T> max_pool2d(Var<T> x, std::size_t k, std::size_t s) {
             if (overwrite && (H % 2 || W % 2)) {  // a last odd row or column is in no window
                 std::fill(gx, gx + gxt.size(), T(0));
                 overwrite = false;
+            }
+            if (vector_kernel) {
+                if constexpr (std::is_same_v<T, float>)
+                    conv_pool::max2x2_backward(g, code, planes, H, W, gx, !overwrite);
+                return;
             }
             for (std::size_t q = 0; q < planes; ++q)
                 for (std::size_t oh = 0; oh < Ho; ++oh) {

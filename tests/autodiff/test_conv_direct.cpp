@@ -3,7 +3,9 @@
 // zero-fill first (Tape::grad_write), also when another op has already added into them.
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cmath>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -143,6 +145,42 @@ BOOST_AUTO_TEST_CASE(weight_gradient_accumulates_over_two_uses) {
     }
     BOOST_TEST(rel_diff(gw[0], gw[1]) < 1e-12);
     BOOST_TEST(rel_diff(gb[0], gb[1]) < 1e-12);
+}
+
+BOOST_AUTO_TEST_CASE(float_2x2_pool_matches_the_scalar_loops) {
+    // float takes the AVX-512 pool kernel where available, double the scalar loops: the maxima, the
+    // routed gradients (small integers, exact in both) and the tie-breaking must agree exactly.
+    Rng rng(11);
+    const std::vector<std::array<std::size_t, 4>> shapes = {
+        {2, 3, 28, 28}, {1, 2, 14, 14}, {1, 1, 7, 7}, {2, 1, 5, 71}, {1, 2, 2, 2}, {1, 1, 3, 33}, {1, 1, 4, 64}};
+    for (const auto& sh : shapes)
+        for (int variant = 0; variant < 4; ++variant) {
+            const bool ties = variant % 2 == 1, shared = variant / 2 == 1;
+            const Shape xs{sh[0], sh[1], sh[2], sh[3]}, ys{sh[0], sh[1], sh[2] / 2, sh[3] / 2};
+            Tensor<double> x = ties ? Tensor<double>::from_shape(xs) : distinct(rng, xs);
+            if (ties)
+                for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = double(rng.below(3));
+            for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = double(float(x.data()[i]));  // exact in both
+            Tensor<double> up = Tensor<double>::from_shape(ys), S = Tensor<double>::from_shape(xs);
+            for (std::size_t i = 0; i < up.size(); ++i) up.data()[i] = double(rng.below(9)) - 4.0;
+            for (std::size_t i = 0; i < S.size(); ++i) S.data()[i] = double(rng.below(9)) - 4.0;
+            auto run = [&](auto zero) {
+                using T = decltype(zero);
+                Tape<T> t;
+                Var<T> xv = t.input(cast<T>(x), true);
+                Var<T> pooled = max_pool2d(xv, 2);
+                Var<T> loss = sum(mul(pooled, t.input(cast<T>(up))));
+                if (shared) loss = add(sum(mul(xv, t.input(cast<T>(S)))), loss);  // ∂x already written once
+                t.backward(loss);
+                return std::make_pair(widen(pooled.value()), widen(xv.grad()));
+            };
+            const auto f = run(0.0f);
+            const auto d = run(0.0);
+            BOOST_TEST(rel_diff(f.first, d.first) == 0.0, "pool values differ for " << shape_str(xs));
+            BOOST_TEST(rel_diff(f.second, d.second) == 0.0, "pool gradients differ for " << shape_str(xs)
+                                                                   << (ties ? " with ties" : "")
+                                                                   << (shared ? ", shared input" : ""));
+        }
 }
 
 using V = Var<double>;
