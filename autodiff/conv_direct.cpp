@@ -103,18 +103,23 @@ GT_AVX512 void transpose_image(const T* g, std::size_t Cout, std::size_t HW, std
     }
 }
 
-// One image: out[c0 + c, h, :] (c < CB) = init + Σ_{ci, ki, kj} in[ci, h + ki, kj + :]·wt[ci, ki·3 + kj, c0 + c]
-// with in the zero-padded input (Ci, H+2, W+2) and wt laid out (Ci, 9, ldw). init is the bias
-// (or zero when bias is null) or, with accumulate, the current out.
+// One image: out[c0 + c, h, :] (c < CB) = init + Σ_{ci, ki, kj} in[ci, h + ki − 1, kj − 1 + :]·wt[ci, ki·3 + kj, c0 + c]
+// with in (Ci, H, W) read as if zero-padded by 1 (masked loads: the lanes that fall left or right of
+// the image are not read and count as 0; rows above or below are skipped) and wt laid out (Ci, 9, ldw).
+// init is the bias (or zero when bias is null) or, with accumulate, the current out.
 template <class T, int CB>
 GT_AVX512 void rows_block(const T* in, std::size_t Ci, std::size_t H, std::size_t W, const T* wt, std::size_t ldw,
                           std::size_t c0, const T* bias, bool accumulate, T* out) {
     using Vx = Vec<T>;
     using V = typename Vx::V;
-    const std::size_t Wp = W + 2, plane = (H + 2) * Wp;
-    for (std::size_t h = 0; h < H; ++h)
+    using M = typename Vx::M;
+    for (std::size_t h = 0; h < H; ++h) {
+        const int ki_lo = h == 0 ? 1 : 0, ki_hi = h + 1 == H ? 2 : 3;
         for (std::size_t s = 0; s < W; s += Vx::N) {
-            const auto m = Vx::mask(W - s);
+            const std::size_t len = std::min(Vx::N, W - s);
+            const M m = Vx::mask(len);
+            // lane l of tap column kj reads input column s + l + kj − 1, which must lie in [0, W)
+            const M mk[3] = {M(s == 0 ? m & M(~M(1)) : m), m, M(s + len + 1 <= W ? m : Vx::mask(len - 1))};
             V acc[CB];
 #pragma GCC unroll 16
             for (int c = 0; c < CB; ++c)
@@ -122,20 +127,22 @@ GT_AVX512 void rows_block(const T* in, std::size_t Ci, std::size_t H, std::size_
                                     : (bias ? Vx::set1(bias[c0 + c]) : Vx::zero());
             for (std::size_t ci = 0; ci < Ci; ++ci) {
                 const T* wc = wt + ci * 9 * ldw + c0;
-                const T* base = in + ci * plane + h * Wp + s;
-#pragma GCC unroll 3
-                for (int ki = 0; ki < 3; ++ki)
+                const T* base = in + ci * H * W + s;  // + (h + ki − 1)·W + kj − 1
+                for (int ki = ki_lo; ki < ki_hi; ++ki) {
+                    const T* row = base + (h + ki - 1) * W;
 #pragma GCC unroll 3
                     for (int kj = 0; kj < 3; ++kj) {
-                        const V xv = Vx::load(m, base + ki * Wp + kj);
+                        const V xv = Vx::load(mk[kj], row + kj - 1);
                         const T* wk = wc + (ki * 3 + kj) * ldw;
 #pragma GCC unroll 16
                         for (int c = 0; c < CB; ++c) acc[c] = Vx::fma(xv, Vx::set1(wk[c]), acc[c]);
                     }
+                }
             }
 #pragma GCC unroll 16
             for (int c = 0; c < CB; ++c) Vx::store(out + ((c0 + c) * H + h) * W + s, m, acc[c]);
         }
+    }
 }
 
 // All output channels of one image, in blocks of 16, 8, 4, 2, 1.
@@ -190,8 +197,8 @@ inline std::size_t round_up(std::size_t n, std::size_t m) { return (n + m - 1) /
 
 std::size_t scratch_size(std::size_t Cin, std::size_t Cout, std::size_t H, std::size_t W, std::size_t lanes) {
     const std::size_t padded = (H + 2) * (W + 2), CoP = round_up(Cout, lanes);
-    const std::size_t fwd = Cin * padded + Cin * 9 * Cout;
-    const std::size_t bwd_x = Cout * padded + Cout * 9 * Cin;
+    const std::size_t fwd = Cin * 9 * Cout;
+    const std::size_t bwd_x = Cout * 9 * Cin;
     const std::size_t bwd_w = Cin * padded + H * W * CoP + Cin * 9 * CoP;
     return std::max({fwd, bwd_x, bwd_w});
 }
@@ -199,14 +206,12 @@ std::size_t scratch_size(std::size_t Cin, std::size_t Cout, std::size_t H, std::
 template <class T>
 void forward(const T* x, const T* w, const T* bias, T* y, std::size_t B, std::size_t Cin, std::size_t Cout,
              std::size_t H, std::size_t W, T* scratch) {
-    T* xpad = scratch;
-    T* wt = xpad + Cin * (H + 2) * (W + 2);  // (Cin, 9, Cout)
+    T* wt = scratch;  // (Cin, 9, Cout)
     for (std::size_t o = 0; o < Cout; ++o)
         for (std::size_t ci = 0; ci < Cin; ++ci)
             for (std::size_t k = 0; k < 9; ++k) wt[(ci * 9 + k) * Cout + o] = w[(o * Cin + ci) * 9 + k];
     for (std::size_t b = 0; b < B; ++b) {
-        pad_image(x + b * Cin * H * W, Cin, H, W, xpad);
-        conv_image(xpad, Cin, Cout, H, W, wt, bias, false, y + b * Cout * H * W);
+        conv_image(x + b * Cin * H * W, Cin, Cout, H, W, wt, bias, false, y + b * Cout * H * W);
     }
 }
 
@@ -215,14 +220,12 @@ void backward_input(const T* gy, const T* w, T* gx, bool accumulate, std::size_t
                     std::size_t Cout, std::size_t H, std::size_t W, T* scratch) {
     // ∂x[ci, a, b] = Σ_{o, ki, kj} ∂ypad[o, a + ki, b + kj]·w[o, ci, 2 − ki, 2 − kj]: the forward kernel on
     // ∂y with wf (Cout, 9, Cin), wf[o, k, ci] = w[o, ci, 8 − k].
-    T* gpad = scratch;
-    T* wf = gpad + Cout * (H + 2) * (W + 2);
+    T* wf = scratch;
     for (std::size_t o = 0; o < Cout; ++o)
         for (std::size_t ci = 0; ci < Cin; ++ci)
             for (std::size_t k = 0; k < 9; ++k) wf[(o * 9 + k) * Cin + ci] = w[(o * Cin + ci) * 9 + (8 - k)];
     for (std::size_t b = 0; b < B; ++b) {
-        pad_image(gy + b * Cout * H * W, Cout, H, W, gpad);
-        conv_image(gpad, Cout, Cin, H, W, wf, static_cast<const T*>(nullptr), accumulate, gx + b * Cin * H * W);
+        conv_image(gy + b * Cout * H * W, Cout, Cin, H, W, wf, static_cast<const T*>(nullptr), accumulate, gx + b * Cin * H * W);
     }
 }
 

@@ -6,8 +6,9 @@
 //   x (B, Cin, H, W), w (Cout, Cin, 3, 3), bias (Cout) or null, y / ∂y (B, Cout, H, W).
 //
 // Forward and input gradient keep an output row segment (up to one vector of the width) for a block of
-// up to 16 output channels in registers and stream the zero-padded input once per block; the input
-// gradient is the forward kernel applied to ∂y with the kernel transposed over channels and flipped.
+// up to 16 output channels in registers and read the input in place once per block (masked loads
+// stand in for the zero padding); the input gradient is the forward kernel applied to ∂y with the
+// kernel transposed over channels and flipped.
 // The weight gradient vectorises over output channels (∂y transposed per image to (H·W, Cout)) and
 // keeps the 9 taps of two input channels in registers over all pixels of an image.
 #pragma once
