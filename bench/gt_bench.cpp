@@ -35,6 +35,7 @@
 #include "analysis/target_linearity.hpp"
 #include "autodiff/gemm.hpp"
 #include "autodiff/ops_activation.hpp"
+#include "autodiff/ops_conv.hpp"
 #include "autodiff/ops_linalg.hpp"
 #include "datasets/loader.hpp"
 #include "datasets/registry.hpp"
@@ -75,6 +76,7 @@ struct Config {
     std::string data_dir = "data";
     std::string write_order;
     std::size_t smoke_batches = 5;
+    std::string conv = "auto";
 };
 
 // GEMM FLOPs of one training step of a stack of Linear layers (in, out): forward 2·B·in·out,
@@ -395,9 +397,14 @@ int main(int argc, char** argv) {
     app.add_option("--smoke-batches", c.smoke_batches, "batches per workload in smoke mode");
     app.add_option("--data-dir", c.data_dir, "folder holding mnist/");
     app.add_option("--write-order", c.write_order, "write the epoch's sample order (uint32) to this file");
+    app.add_option("--conv", c.conv, "conv2d implementation: auto | im2col | direct (gt::set_conv_algorithm)")
+        ->check(CLI::IsMember({"auto", "im2col", "direct"}));
     CLI11_PARSE(app, argc, argv);
     try {
         gt::set_num_threads(c.threads);
+        gt::set_conv_algorithm(c.conv == "im2col"   ? gt::ConvAlgorithm::Im2col
+                               : c.conv == "direct" ? gt::ConvAlgorithm::Direct
+                                                    : gt::ConvAlgorithm::Auto);
         const long rss0 = peak_rss_kb();
         const Result r = c.dtype == "float64" ? run<double>(c) : run<float>(c);
         json j;
@@ -418,6 +425,7 @@ int main(int argc, char** argv) {
         j["blas_kernel"] = kernel;
         j["openblas_coretype_env"] = std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "";
         j["extra"] = r.extra;
+        if (c.workload == "cnn") j["extra"]["conv"] = c.conv;
         std::printf("%s\n", j.dump().c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gt_bench: %s\n", e.what());
