@@ -13,7 +13,7 @@ struct Conv2dGeometry {
 /// This is the paper's h = U(x) of the convolution form of Eq. (1) (App. C.1).
 template <class T> Var<T> unfold(Var<T> x, Conv2dGeometry g);
 /// conv2d: x (B, Cin, H, W), w (Cout, Cin, kh, kw), b (Cout) or empty Var → (B, Cout, H', W').
-/// 3×3 kernels with stride 1 and padding 1 and at most 32 channels in and out run a direct kernel
+/// 3×3 kernels with stride 1 and padding 1 and at most 64 channels in and out run a direct kernel
 /// (autodiff/conv_direct.hpp) on CPUs with AVX-512F; everything else is im2col + GEMM, whose weight
 /// gradient accumulates with beta = 1.
 template <class T> Var<T> conv2d(Var<T> x, Var<T> w, Var<T> b, std::size_t stride = 1, std::size_t padding = 0);
