@@ -33,14 +33,14 @@ Var<T> pointwise(const char* op, Var<T> a, F f, DF df) {
 
 // ReLU loops (both operands loaded unconditionally, so the selects vectorize), compiled for AVX-512
 // and for baseline x86-64 and picked once per call like GELU's below.
-//   Mode 0: out = a > 0 ? a : 0 (forward, a = x);  1: out = a > 0 ? g : 0;  2: out += a > 0 ? g : 0 (a = y)
+//   Mode 0: out = a <= 0 ? 0 : a (forward, a = x; NaN stays NaN);  1: out = a > 0 ? g : 0;  2: out += a > 0 ? g : 0 (a = y)
 namespace {
 template <class T, int Mode>
 __attribute__((always_inline)) inline void relu_loop(const T* a, const T* g, T* out, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         const T ai = a[i];
         if constexpr (Mode == 0) {
-            out[i] = ai > T(0) ? ai : T(0);
+            out[i] = ai <= T(0) ? T(0) : ai;  // NaN passes through, as in PyTorch
         } else {
             const T gi = g[i];
             if constexpr (Mode == 1)

@@ -259,4 +259,27 @@ BOOST_AUTO_TEST_CASE(hidden_gradients_equal_WT_dz_and_probe_differences) {
     BOOST_TEST(fd.max_rel_error < 1e-8);
 }
 
+// NaN must travel forward as in PyTorch (torch.relu(nan) is nan), so a broken weight shows up in the
+// loss instead of being silently zeroed; the backward mask (output > 0) gives 0 there, as PyTorch's.
+BOOST_AUTO_TEST_CASE(relu_propagates_nan_like_pytorch) {
+    for (int width : {3, 37}) {  // a short tail and a full vector body
+        Tape<float> tf;
+        Tensor<float> xf = Tensor<float>::from_shape({1, std::size_t(width)});
+        for (int i = 0; i < width; ++i) xf(0, i) = float(i % 3) - 1.0f;  // -1, 0, 1, ...
+        xf(0, width - 1) = std::nanf("");
+        auto vf = tf.input(xf);
+        auto yf = relu(vf);
+        BOOST_TEST(std::isnan(yf.value()(0, width - 1)));
+        for (int i = 0; i + 1 < width; ++i) BOOST_TEST(yf.value()(0, i) == std::max(0.0f, xf(0, i)));
+    }
+    Tape<double> t;
+    Tensor<double> x = {{-1.0, std::nan(""), 2.0}}, gx;
+    auto y = relu(t.parameter(x, gx));
+    BOOST_TEST(std::isnan(y.value()(0, 1)));
+    t.backward(sum(y));
+    BOOST_TEST(gx(0, 0) == 0.0);
+    BOOST_TEST(gx(0, 1) == 0.0);
+    BOOST_TEST(gx(0, 2) == 1.0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
