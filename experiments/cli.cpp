@@ -279,9 +279,10 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
     Summary s;
     try {
         s = fig.run(ctx);
-    } catch (const UsageError&) {
-        // A setting the figure rejects only once it runs: the folder this call created holds no
-        // finished epoch (no progress.json yet), so it goes, and with it an --out root made for it.
+    } catch (const std::exception&) {
+        // A setting the figure rejects only once it runs (a subset larger than the data, a zero width),
+        // or any failure before the first finished epoch: the folder this call created holds nothing to
+        // resume (no progress.json yet), so it goes, and with it an --out root made for it.
         if (!folder_existed && !fs::exists(folder.file("progress.json"))) {
             std::error_code ec;
             fs::remove_all(folder.path(), ec);

@@ -115,6 +115,38 @@ void maybe_interrupt(long epoch) {
     if (e && std::atol(e) == epoch) throw Error(fmt::format("interrupted after epoch {} (GT_INTERRUPT_AFTER_EPOCH)", epoch));
 }
 
+long epochs_done(const RunContext& ctx, const std::string& run) {
+    return ctx.folder->progress().value("runs", json::object()).value(run, json::object()).value("epoch", 0L);
+}
+
+template <class T>
+long start_or_resume(RunContext& ctx, const std::string& run, const std::string& tag,
+                     const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt,
+                     data::BatchLoader<T>& loader, const std::function<void()>& fresh) {
+    const json extra = load_state<T>(ctx.folder->checkpoint_dir(), tag, params, opt);
+    if (extra.is_null()) {
+        ctx.metrics->drop_run(run);
+        fresh();
+        return 0;
+    }
+    const long epoch = extra.at("epoch").get<long>();
+    loader.restore(extra.at("loader").get<std::string>());
+    ctx.metrics->drop_after(run, epoch);
+    return epoch;
+}
+
+template <class T>
+void finish_epoch(RunContext& ctx, const std::string& run, const std::string& tag,
+                  const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt,
+                  const data::BatchLoader<T>& loader, long epoch) {
+    ctx.metrics->flush();
+    save_state<T>(ctx.folder->checkpoint_dir(), tag, params, opt, {{"epoch", epoch}, {"loader", loader.state()}});
+    json p = ctx.folder->progress();
+    p["runs"][run] = {{"epoch", epoch}};
+    ctx.folder->save_progress(p);
+    maybe_interrupt(epoch);
+}
+
 double mean_of(const std::vector<double>& v) {
     if (v.empty()) return std::nan("");
     double s = 0;
@@ -142,7 +174,13 @@ std::string mean_pm(const std::vector<double>& v, int digits) {
     template void save_state<T>(const fs::path&, const std::string&, const std::vector<nn::Parameter<T>*>&,     \
                                 nn::Optimizer<T>*, const json&);                                                \
     template json load_state<T>(const fs::path&, const std::string&, const std::vector<nn::Parameter<T>*>&,     \
-                                nn::Optimizer<T>*);
+                                nn::Optimizer<T>*);                                                             \
+    template long start_or_resume<T>(RunContext&, const std::string&, const std::string&,                       \
+                                     const std::vector<nn::Parameter<T>*>&, nn::Optimizer<T>*,                  \
+                                     data::BatchLoader<T>&, const std::function<void()>&);                      \
+    template void finish_epoch<T>(RunContext&, const std::string&, const std::string&,                          \
+                                  const std::vector<nn::Parameter<T>*>&, nn::Optimizer<T>*,                     \
+                                  const data::BatchLoader<T>&, long);
 GT_INST(float)
 GT_INST(double)
 

@@ -12,6 +12,8 @@
 #include "datasets/labels.hpp"
 #include "datasets/loader.hpp"
 #include "experiments/figure.hpp"
+#include "experiments/guarded_metrics.hpp"
+#include "experiments/hidden_layer_pass.hpp"
 #include "experiments/io.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
@@ -31,32 +33,15 @@ const std::map<double, PaperP> kPaper = {{0.0, {0.87, 0.49, 0.24, 0.31, 0.43}}, 
                                          {0.5, {0.75, 0.17, 0.07, 0.11, 0.28}},  {0.75, {0.70, 0.10, 0.035, 0.10, 0.25}},
                                          {0.9, {0.72, 0.08, 0.03, 0.16, 0.26}},  {1.0, {0.69, 0.08, 0.045, 0.16, 0.23}}};
 
-/// TL of every hidden layer against the centred one-hot of `labels` (streamed, in double) and the
-/// accuracy w.r.t. `labels`, in one pass without gradients.
+/// TL of every hidden layer against the centred one-hot of `labels` (streamed, in double; errors name
+/// `site` and the layer) and the accuracy w.r.t. `labels`, in one pass without gradients.
 template <class T>
-std::pair<std::vector<double>, double> tl_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d, const Labels& labels) {
-    const std::size_t n = d.size(), bs = 1000, per = numel(d.sample_shape()), c = d.num_classes;
-    const Tensor<double> yc = analysis::centred_one_hot<double>(labels, c);
-    std::vector<analysis::LayerStatistics<double>> stats;
-    for (std::size_t l = 0; l < model.num_hidden(); ++l)
-        stats.emplace_back(model.linears()[l]->out_features(), c, fmt::format("layer {}", l + 1));
-    Tape<T> tape;
-    NoGradGuard<T> guard(tape);
-    std::size_t correct = 0;
-    for (std::size_t s = 0; s < n; s += bs) {
-        const std::size_t b = std::min(bs, n - s);
-        tape.reset();
-        Tensor<T> x = Tensor<T>::from_shape({b, per});
-        std::copy(d.x.data() + s * per, d.x.data() + (s + b) * per, x.data());
-        Tensor<double> yb = Tensor<double>::from_shape({b, c});
-        std::copy(yc.data() + s * c, yc.data() + (s + b) * c, yb.data());
-        const auto out = model.forward(tape, tape.input(std::move(x)));
-        for (std::size_t l = 0; l < stats.size(); ++l) stats[l].add(xt::cast<double>(out.hidden[l].value()), yb);
-        correct += nn::count_correct(out.logits.value(), Labels(labels.begin() + s, labels.begin() + s + b));
-    }
+std::pair<std::vector<double>, double> tl_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d, const Labels& labels,
+                                                       const MetricSite& site) {
+    const HiddenLayerPass pass = hidden_layer_pass(model, d, labels);
     std::vector<double> tl;
-    for (const auto& st : stats) tl.push_back(st.target_linearity().tl);
-    return {tl, static_cast<double>(correct) / n};
+    for (std::size_t l = 0; l < pass.stats.size(); ++l) tl.push_back(tl_at(site.at_layer(l + 1), pass.stats[l]).tl);
+    return {tl, pass.accuracy};
 }
 
 std::string p_name(double p) { return fmt::format("p{}", p); }
@@ -70,14 +55,11 @@ Summary run_fig12(RunContext& ctx) {
     const std::size_t batch = ctx.get<std::size_t>("batch_size"), width = ctx.get<std::size_t>("width");
     const std::size_t depth = ctx.get<std::size_t>("num_hidden");
     const int label_seed = ctx.get<int>("label_seed");
-    for (double p : ps)
-        if (!(p >= 0.0 && p <= 1.0)) throw UsageError(fmt::format("config 'ps': {} is not a fraction in [0, 1]", p));
     const data::Split<T> split = load_split<T>(ctx);
     const std::size_t in = numel(split.train.sample_shape()), classes = split.train.num_classes;
-    const fs::path ckpt = ctx.folder->checkpoint_dir();
     const long spe = static_cast<long>((split.train.size() + batch - 1) / batch);
     long done = 0;
-    for (double p : ps) done += ctx.folder->progress().value("runs", json::object()).value(p_name(p), json::object()).value("epoch", 0L);
+    for (double p : ps) done += epochs_done(ctx, p_name(p));
     Progress prog("fig12 " + ctx.dataset(), static_cast<long>(ps.size()) * epochs * spe, done * spe);
 
     for (double p : ps) {
@@ -93,49 +75,21 @@ Summary run_fig12(RunContext& ctx) {
         nn::SGD<T> opt(params, nn::SGDOptions{lr, momentum, 0.0, false});
         data::BatchLoader<T> loader(train, batch, true, static_cast<std::uint64_t>(seed));
         auto record = [&](long e, long step) {
-            const auto [tl, tr] = tl_and_accuracy(model, train, train.y);
+            const auto [tl, tr] = tl_and_accuracy(model, train, train.y, MetricSite{"fig12", run, "", e, step});
             for (std::size_t l = 0; l < depth; ++l) ctx.metrics->add(run, e, step, static_cast<int>(l + 1), "tl", tl[l]);
             ctx.metrics->add(run, e, step, "", "train_acc", tr);
             ctx.metrics->add(run, e, step, "", "test_acc", accuracy(model, test));
             ctx.metrics->add(run, e, step, "", "test_acc_clean", accuracy(model, split.test));
             ctx.metrics->flush();
         };
-        long start = 0;
-        const json extra = load_state<T>(ckpt, run, params, &opt);
-        if (!extra.is_null()) {
-            start = extra.at("epoch").get<long>();
-            loader.restore(extra.at("loader").get<std::string>());
-            ctx.metrics->drop_after(run, start);
-        } else {
-            ctx.metrics->drop_run(run);
-            record(0, 0);
-        }
+        const long start = start_or_resume<T>(ctx, run, run, params, &opt, loader, [&] { record(0, 0); });
         Tape<T> tape;
-        Tensor<T> x;
-        Labels y;
         long step = start * spe;
         for (long e = start + 1; e <= epochs; ++e) {
-            loader.start_epoch();
-            double loss_sum = 0;
-            while (loader.next(x, y)) {
-                tape.reset();
-                opt.zero_grad();
-                Var<T> loss = cross_entropy(model.forward(tape, tape.input(x)).logits, y);
-                tape.backward(loss);
-                opt.step();
-                const double l = loss.item();
-                if (!std::isfinite(l))
-                    throw ValueError(fmt::format("fig12 {}: loss became {} at epoch {} step {} (lower --lr)", run, l, e, step));
-                loss_sum += l;
-                prog.tick(e, ++step, l);
-            }
-            ctx.metrics->add(run, e, step, "", "train_loss", loss_sum / spe);
+            const double loss = train_classifier_epoch<T>(model, opt, loader, tape, {"fig12", run, "", e, -1}, step, prog);
+            ctx.metrics->add(run, e, step, "", "train_loss", loss);
             record(e, step);
-            save_state<T>(ckpt, run, params, &opt, {{"epoch", e}, {"loader", loader.state()}});
-            json pr = ctx.folder->progress();
-            pr["runs"][run] = {{"epoch", e}};
-            ctx.folder->save_progress(pr);
-            maybe_interrupt(e);
+            finish_epoch<T>(ctx, run, run, params, &opt, loader, e);
         }
     }
     prog.finish();
@@ -253,6 +207,14 @@ class Fig12 : public Figure {
             d["train_subset"] = 6000;
         }
         return d;
+    }
+    void check(const json& c) const override {
+        const auto ps = c.at("ps").get<std::vector<double>>();
+        if (ps.empty()) throw UsageError("config 'ps': [] (expected at least one fraction of relabelled labels)");
+        for (double p : ps)
+            if (!(p >= 0.0 && p <= 1.0)) throw UsageError(fmt::format("config 'ps': {} is not a fraction in [0, 1]", p));
+        for (const char* k : {"width", "num_hidden"})
+            if (c.at(k).get<long>() < 1) throw UsageError(fmt::format("config '{}': {} (expected an integer >= 1)", k, c.at(k).dump()));
     }
     Summary run(RunContext& ctx) const override {
         return ctx.use_double() ? run_fig12<double>(ctx) : run_fig12<float>(ctx);

@@ -14,6 +14,7 @@
 #include "datasets/loader.hpp"
 #include "datasets/registry.hpp"
 #include "experiments/figure.hpp"
+#include "experiments/hidden_layer_pass.hpp"
 #include "experiments/guarded_metrics.hpp"
 #include "experiments/io.hpp"
 #include "experiments/plot.hpp"
@@ -35,25 +36,14 @@ const std::map<double, PaperWd> kPaper = {
 
 std::string wd_name(double wd) { return fmt::format("wd{}", wd); }
 
-/// TL of each hidden layer (centred one-hot target, streamed in double; only when `site` is given) and
-/// accuracy, without gradients. A TL failure names the site (run, layer, epoch, step).
+/// TL of each hidden layer against the centred one-hot target (streamed in double; the whole training
+/// set as one batch) and the training accuracy, without gradients. A TL failure names the site.
 template <class T>
-std::pair<std::vector<double>, double> tl_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d,
-                                                       const MetricSite* site) {
-    const std::size_t n = d.size(), per = numel(d.sample_shape()), c = d.num_classes;
-    Tape<T> tape;
-    NoGradGuard<T> guard(tape);
-    const auto out = model.forward(tape, tape.input(Tensor<T>(xt::reshape_view(d.x, {n, per}))));
+std::pair<std::vector<double>, double> tl_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d, const MetricSite& site) {
+    const HiddenLayerPass pass = hidden_layer_pass(model, d, d.y, std::max<std::size_t>(1, d.size()));
     std::vector<double> tl;
-    if (site) {
-        const Tensor<double> yc = analysis::centred_one_hot<double>(d.y, c);
-        for (std::size_t l = 0; l < model.num_hidden(); ++l) {
-            analysis::LayerStatistics<double> st(model.linears()[l]->out_features(), c, fmt::format("layer {}", l + 1));
-            st.add(xt::cast<double>(out.hidden[l].value()), yc);
-            tl.push_back(tl_at(site->at_layer(l + 1), st).tl);
-        }
-    }
-    return {tl, static_cast<double>(nn::count_correct(out.logits.value(), d.y)) / n};
+    for (std::size_t l = 0; l < pass.stats.size(); ++l) tl.push_back(tl_at(site.at_layer(l + 1), pass.stats[l]).tl);
+    return {tl, pass.accuracy};
 }
 
 /// Length-w box filter of max(TL, 0) ending at each epoch (epochs < w − 1 average what exists).
@@ -89,10 +79,9 @@ void train_all(RunContext& ctx, const data::Split<T>& split) {
     ao.beta1 = ctx.get<double>("beta1");
     ao.beta2 = ctx.get<double>("beta2");
     const std::size_t in = numel(split.train.sample_shape()), classes = split.train.num_classes;
-    const fs::path ckpt = ctx.folder->checkpoint_dir();
     const long spe = static_cast<long>((split.train.size() + batch - 1) / batch);
     long done = 0;
-    for (double wd : wds) done += ctx.folder->progress().value("runs", json::object()).value(wd_name(wd), json::object()).value("epoch", 0L);
+    for (double wd : wds) done += epochs_done(ctx, wd_name(wd));
     Progress prog(ctx.config.at("figure").get<std::string>() + " modadd", static_cast<long>(wds.size()) * epochs * spe, done * spe);
     for (double wd : wds) {
         if (!(wd >= 0.0 && wd < 100.0)) throw UsageError(fmt::format("config 'weight_decays': {} is not in [0, 100)", wd));
@@ -104,53 +93,24 @@ void train_all(RunContext& ctx, const data::Split<T>& split) {
         nn::AdamW<T> opt(params, ao);
         data::BatchLoader<T> loader(split.train, batch, true, static_cast<std::uint64_t>(seed));
         auto record = [&](long e, long step) {
-            const MetricSite site{fig, run, "", e, step};
-            const auto [tl, tr] = tl_and_accuracy(model, split.train, &site);
+            const auto [tl, tr] = tl_and_accuracy(model, split.train, MetricSite{fig, run, "", e, step});
             for (std::size_t l = 0; l < depth; ++l) ctx.metrics->add(run, e, step, static_cast<int>(l + 1), "tl", tl[l]);
             ctx.metrics->add(run, e, step, "", "train_acc", tr);
-            ctx.metrics->add(run, e, step, "", "test_acc", tl_and_accuracy(model, split.test, nullptr).second);
+            ctx.metrics->add(run, e, step, "", "test_acc", accuracy(model, split.test));
         };
-        long start = 0;
-        const json extra = load_state<T>(ckpt, run, params, &opt);
-        if (!extra.is_null()) {
-            start = extra.at("epoch").get<long>();
-            loader.restore(extra.at("loader").get<std::string>());
-            ctx.metrics->drop_after(run, start);
-        } else {
-            ctx.metrics->drop_run(run);
+        const long start = start_or_resume<T>(ctx, run, run, params, &opt, loader, [&] {
             record(0, 0);
             ctx.metrics->flush();
-        }
+        });
         Tape<T> tape;
-        Tensor<T> x;
-        Labels y;
         long step = start * spe;
         const long every = std::max(1L, ctx.get<long>("checkpoint_every"));
         for (long e = start + 1; e <= epochs; ++e) {
-            loader.start_epoch();
-            double loss_sum = 0;
-            while (loader.next(x, y)) {
-                tape.reset();
-                opt.zero_grad();
-                Var<T> loss = cross_entropy(model.forward(tape, tape.input(x)).logits, y);
-                tape.backward(loss);
-                opt.step();
-                const double l = loss.item();
-                ++step;
-                if (!std::isfinite(l)) check_loss<T>({fig, run, "", e, step}, l, params);
-                loss_sum += l;
-                prog.tick(e, step, l);
-            }
-            ctx.metrics->add(run, e, step, "", "train_loss", loss_sum / spe);
+            const double loss = train_classifier_epoch<T>(model, opt, loader, tape, {fig, run, "", e, -1}, step, prog);
+            ctx.metrics->add(run, e, step, "", "train_loss", loss);
             record(e, step);
-            if (e % every == 0 || e == epochs) {  // the metrics of the epochs in between are cheap to redo
-                ctx.metrics->flush();
-                save_state<T>(ckpt, run, params, &opt, {{"epoch", e}, {"loader", loader.state()}});
-                json pr = ctx.folder->progress();
-                pr["runs"][run] = {{"epoch", e}};
-                ctx.folder->save_progress(pr);
-                maybe_interrupt(e);
-            }
+            // The metrics of the epochs between checkpoints are cheap to redo after an interruption.
+            if (e % every == 0 || e == epochs) finish_epoch<T>(ctx, run, run, params, &opt, loader, e);
         }
     }
     prog.finish();

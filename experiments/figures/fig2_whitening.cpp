@@ -38,7 +38,6 @@ Summary run_fig2(RunContext& ctx) {
     const data::Split<T> split = load_split<T>(ctx);
     const std::size_t in = numel(split.train.sample_shape()), classes = split.train.num_classes;
     const std::vector<std::string> methods = {"orig", "whiten"};
-    const fs::path ckpt = ctx.folder->checkpoint_dir();
 
     // acc[method][seed index][epoch]
     std::map<std::string, std::vector<std::vector<double>>> acc;
@@ -46,10 +45,7 @@ Summary run_fig2(RunContext& ctx) {
     const long steps_per_epoch = static_cast<long>((split.train.size() + batch - 1) / batch);
     long done = 0;
     for (int s : seeds)
-        for (const auto& m : methods) {
-            const json st = ctx.folder->progress().value("runs", json::object()).value(fmt::format("seed{}/{}", s, m), json::object());
-            done += st.value("epoch", 0L) * steps_per_epoch;
-        }
+        for (const auto& m : methods) done += epochs_done(ctx, fmt::format("seed{}/{}", s, m)) * steps_per_epoch;
     Progress prog("fig2 " + ctx.dataset(), static_cast<long>(seeds.size() * methods.size()) * epochs * steps_per_epoch, done);
     std::size_t num_layers = 0;
 
@@ -68,56 +64,29 @@ Summary run_fig2(RunContext& ctx) {
                 opt = std::move(w);
             }
             data::BatchLoader<T> loader(split.train, batch, true, static_cast<std::uint64_t>(seed));
-            long start_epoch = 0;
-            const json extra = load_state<T>(ckpt, fmt::format("seed{}_{}", seed, method), params, opt.get());
-            if (!extra.is_null()) {
-                start_epoch = extra.at("epoch").get<long>();
-                loader.restore(extra.at("loader").get<std::string>());
-                ctx.metrics->drop_after(run, start_epoch);
-            } else {
-                ctx.metrics->drop_run(run);
+            const std::string tag = fmt::format("seed{}_{}", seed, method);
+            const long start_epoch = start_or_resume<T>(ctx, run, tag, params, opt.get(), loader, [&] {
                 ctx.metrics->add(run, 0, 0, "", "test_acc", accuracy(model, split.test));
-            }
+            });
             Tape<T> tape;
-            Tensor<T> x;
-            Labels y;
             long step = start_epoch * steps_per_epoch;
             for (long e = start_epoch + 1; e <= epochs; ++e) {
-                loader.start_epoch();
                 std::vector<double> dev_sum;
-                double loss_sum = 0;
                 long nb = 0;
-                while (loader.next(x, y)) {
-                    tape.reset();
-                    opt->zero_grad();
-                    const auto out = model.forward(tape, tape.input(x));
-                    Var<T> loss = cross_entropy(out.logits, y);
-                    tape.backward(loss);
-                    opt->step();
-                    const double l = loss.item();
-                    if (!std::isfinite(l))
-                        throw ValueError(fmt::format("fig2 {}: loss became {} at epoch {} step {} (lower --lr)", run, l, e, step));
-                    loss_sum += l;
+                auto add_deviation = [&] {  // the whitened step's Gram deviation, averaged over the epoch
                     ++nb;
-                    ++step;
-                    if (wh) {
-                        const auto& d = wh->gram_deviation();
-                        dev_sum.resize(d.size(), 0.0);
-                        for (std::size_t k = 0; k < d.size(); ++k) dev_sum[k] += d[k];
-                    }
-                    prog.tick(e, step, l);
-                }
-                ctx.metrics->add(run, e, step, "", "train_loss", loss_sum / nb);
+                    if (!wh) return;
+                    const auto& d = wh->gram_deviation();
+                    dev_sum.resize(d.size(), 0.0);
+                    for (std::size_t k = 0; k < d.size(); ++k) dev_sum[k] += d[k];
+                };
+                const double loss = train_classifier_epoch<T>(model, *opt, loader, tape, {"fig2", run, "", e, -1}, step,
+                                                              prog, add_deviation);
+                ctx.metrics->add(run, e, step, "", "train_loss", loss);
                 ctx.metrics->add(run, e, step, "", "test_acc", accuracy(model, split.test));
                 for (std::size_t k = 0; k < dev_sum.size(); ++k)
                     ctx.metrics->add(run, e, step, static_cast<int>(k), "gram_deviation", dev_sum[k] / nb);
-                ctx.metrics->flush();
-                save_state<T>(ckpt, fmt::format("seed{}_{}", seed, method), params, opt.get(),
-                              {{"epoch", e}, {"loader", loader.state()}});
-                json p = ctx.folder->progress();
-                p["runs"][run] = {{"epoch", e}};
-                ctx.folder->save_progress(p);
-                maybe_interrupt(e);
+                finish_epoch<T>(ctx, run, tag, params, opt.get(), loader, e);
             }
             std::vector<double> a;
             for (const auto& [ep, v] : ctx.metrics->series(run, "test_acc")) a.push_back(v);

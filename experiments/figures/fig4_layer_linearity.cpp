@@ -11,6 +11,8 @@
 #include "autodiff/autodiff.hpp"
 #include "datasets/loader.hpp"
 #include "experiments/figure.hpp"
+#include "experiments/guarded_metrics.hpp"
+#include "experiments/hidden_layer_pass.hpp"
 #include "experiments/io.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
@@ -27,51 +29,21 @@ struct LayerMetrics {
     double train_acc = 0;
 };
 
-/// One pass over the training set without gradients: per hidden layer TL and surrogate, and accuracy.
-/// The moments are accumulated in double whatever T is: in float, HᵀH of nearly collinear deep features
-/// over 60,000 samples loses positive definiteness.
+/// Per hidden layer TL and surrogate on the training set, and the training accuracy, in one pass
+/// without gradients. A failing or non-finite metric names `site` with its layer.
 template <class T>
-LayerMetrics layer_metrics(nn::DNN<T>& model, const data::Dataset<T>& d, const Tensor<double>& yc) {
-    const std::size_t n = d.size(), bs = 1000, per = numel(d.sample_shape()), c = yc.shape()[1];
-    const std::size_t layers = model.num_hidden();
-    std::vector<analysis::LayerStatistics<double>> stats;
-    auto lin = model.linears();
-    for (std::size_t l = 0; l < layers; ++l)
-        stats.emplace_back(lin[l]->out_features(), c, fmt::format("layer {}", l + 1));
-    Tape<T> tape;
-    NoGradGuard<T> guard(tape);
-    std::size_t correct = 0;
-    for (std::size_t s = 0; s < n; s += bs) {
-        const std::size_t b = std::min(bs, n - s);
-        tape.reset();
-        Tensor<T> x = Tensor<T>::from_shape({b, per});
-        std::copy(d.x.data() + s * per, d.x.data() + (s + b) * per, x.data());
-        Tensor<double> yb = Tensor<double>::from_shape({b, c});
-        std::copy(yc.data() + s * c, yc.data() + (s + b) * c, yb.data());
-        const auto out = model.forward(tape, tape.input(x));
-        for (std::size_t l = 0; l < layers; ++l) {
-            const Tensor<double> h = xt::cast<double>(out.hidden[l].value());
-            stats[l].add(h, yb);
-        }
-        const Tensor<T>& lg = out.logits.value();
-        const std::size_t k = lg.shape()[1];
-        for (std::size_t i = 0; i < b; ++i) {
-            const T* row = lg.data() + i * k;
-            std::size_t best = 0;
-            for (std::size_t j = 1; j < k; ++j)
-                if (row[j] > row[best]) best = j;
-            correct += static_cast<int>(best) == d.y[s + i];
-        }
-    }
+LayerMetrics layer_metrics(nn::DNN<T>& model, const data::Dataset<T>& d, const MetricSite& site) {
+    const HiddenLayerPass pass = hidden_layer_pass(model, d, d.y);
+    const auto lin = model.linears();
     LayerMetrics m;
-    for (std::size_t l = 0; l < layers; ++l) {
-        m.tl.push_back(stats[l].target_linearity().tl);
-        const Tensor<double> w = xt::cast<double>(lin[l + 1]->weight.value);
-        const auto sr = stats[l].surrogate(w);
+    for (std::size_t l = 0; l < pass.stats.size(); ++l) {
+        const MetricSite at = site.at_layer(l + 1);
+        m.tl.push_back(tl_at(at, pass.stats[l]).tl);
+        const auto sr = surrogate_at(at, pass.stats[l], Tensor<double>(xt::cast<double>(lin[l + 1]->weight.value)));
         m.s.push_back(sr.s);
         m.s_mean.push_back(sr.s_mean);
     }
-    m.train_acc = static_cast<double>(correct) / n;
+    m.train_acc = pass.accuracy;
     return m;
 }
 
@@ -96,8 +68,6 @@ Summary run_layers(RunContext& ctx, bool adam) {
     const std::size_t depth = ctx.get<std::size_t>("num_hidden");
     const data::Split<T> split = load_split<T>(ctx);
     const std::size_t in = numel(split.train.sample_shape()), classes = split.train.num_classes;
-    const Tensor<double> yc = analysis::centred_one_hot<double>(split.train.y, classes);
-    const fs::path ckpt = ctx.folder->checkpoint_dir();
     const int seed = seeds.at(0);
     const std::string run = fmt::format("seed{}", seed);
 
@@ -116,7 +86,7 @@ Summary run_layers(RunContext& ctx, bool adam) {
     const long spe = static_cast<long>(loader.num_batches());
 
     auto record = [&](long e, long step) {
-        const LayerMetrics m = layer_metrics(model, split.train, yc);
+        const LayerMetrics m = layer_metrics(model, split.train, MetricSite{fig, run, "", e, step});
         for (std::size_t l = 0; l < depth; ++l) {
             ctx.metrics->add(run, e, step, static_cast<int>(l + 1), "tl", m.tl[l]);
             ctx.metrics->add(run, e, step, static_cast<int>(l + 1), "surrogate", m.s[l]);
@@ -127,45 +97,15 @@ Summary run_layers(RunContext& ctx, bool adam) {
         ctx.metrics->flush();
     };
 
-    long start_epoch = 0;
-    const json extra = load_state<T>(ckpt, run, params, opt.get());
-    if (!extra.is_null()) {
-        start_epoch = extra.at("epoch").get<long>();
-        loader.restore(extra.at("loader").get<std::string>());
-        ctx.metrics->drop_after(run, start_epoch);
-    } else {
-        ctx.metrics->drop_run(run);
-        record(0, 0);
-    }
+    const long start_epoch = start_or_resume<T>(ctx, run, run, params, opt.get(), loader, [&] { record(0, 0); });
     Progress prog(fig + " " + ctx.dataset(), epochs * spe, start_epoch * spe);
     Tape<T> tape;
-    Tensor<T> x;
-    Labels y;
     long step = start_epoch * spe;
     for (long e = start_epoch + 1; e <= epochs; ++e) {
-        loader.start_epoch();
-        double loss_sum = 0;
-        while (loader.next(x, y)) {
-            tape.reset();
-            opt->zero_grad();
-            const auto out = model.forward(tape, tape.input(x));
-            Var<T> loss = cross_entropy(out.logits, y);
-            tape.backward(loss);
-            opt->step();
-            const double l = loss.item();
-            if (!std::isfinite(l))
-                throw ValueError(fmt::format("{}: loss became {} at epoch {} step {} (lower --lr)", fig, l, e, step));
-            loss_sum += l;
-            ++step;
-            prog.tick(e, step, l);
-        }
-        ctx.metrics->add(run, e, step, "", "train_loss", loss_sum / spe);
+        const double loss = train_classifier_epoch<T>(model, *opt, loader, tape, {fig, run, "", e, -1}, step, prog);
+        ctx.metrics->add(run, e, step, "", "train_loss", loss);
         record(e, step);
-        save_state<T>(ckpt, run, params, opt.get(), {{"epoch", e}, {"loader", loader.state()}});
-        json p = ctx.folder->progress();
-        p["epoch"] = e;
-        ctx.folder->save_progress(p);
-        maybe_interrupt(e);
+        finish_epoch<T>(ctx, run, run, params, opt.get(), loader, e);
     }
     prog.finish();
 

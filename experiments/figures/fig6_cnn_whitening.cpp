@@ -57,12 +57,10 @@ Summary run_fig6(RunContext& ctx) {
     if (ss.size() != 3) throw ValueError(fmt::format("fig6: {} samples are not images (C, H, W)", ctx.dataset()));
     const std::size_t classes = split.train.num_classes;
     const std::vector<std::string> methods = {"orig", "whiten"};
-    const fs::path ckpt = ctx.folder->checkpoint_dir();
     const long spe = static_cast<long>((split.train.size() + batch - 1) / batch);
     long done = 0;
     for (int s : seeds)
-        for (const auto& m : methods)
-            done += ctx.folder->progress().value("runs", json::object()).value(fmt::format("seed{}/{}", s, m), json::object()).value("epoch", 0L);
+        for (const auto& m : methods) done += epochs_done(ctx, fmt::format("seed{}/{}", s, m));
     Progress prog("fig6 " + ctx.dataset(), static_cast<long>(seeds.size() * methods.size()) * epochs * spe, done * spe);
 
     std::map<std::string, std::vector<std::vector<double>>> acc;  // [method][seed index][epoch]
@@ -79,43 +77,16 @@ Summary run_fig6(RunContext& ctx) {
                 opt = std::make_unique<nn::GramWhiten<T>>(std::move(opt), wo);
             }
             data::BatchLoader<T> loader(split.train, batch, true, static_cast<std::uint64_t>(seed));
-            long start = 0;
-            const json extra = load_state<T>(ckpt, tag, params, opt.get());
-            if (!extra.is_null()) {
-                start = extra.at("epoch").get<long>();
-                loader.restore(extra.at("loader").get<std::string>());
-                ctx.metrics->drop_after(run, start);
-            } else {
-                ctx.metrics->drop_run(run);
+            const long start = start_or_resume<T>(ctx, run, tag, params, opt.get(), loader, [&] {
                 ctx.metrics->add(run, 0, 0, "", "test_acc", cnn_accuracy(model, split.test));
-            }
+            });
             Tape<T> tape;
-            Tensor<T> x;
-            Labels y;
             long step = start * spe;
             for (long e = start + 1; e <= epochs; ++e) {
-                loader.start_epoch();
-                double loss_sum = 0;
-                while (loader.next(x, y)) {
-                    tape.reset();
-                    opt->zero_grad();
-                    Var<T> loss = cross_entropy(model.forward(tape, tape.input(x)).logits, y);
-                    tape.backward(loss);
-                    opt->step();
-                    const double l = loss.item();
-                    if (!std::isfinite(l))
-                        throw ValueError(fmt::format("fig6 {}: loss became {} at epoch {} step {} (lower --lr)", run, l, e, step));
-                    loss_sum += l;
-                    prog.tick(e, ++step, l);
-                }
-                ctx.metrics->add(run, e, step, "", "train_loss", loss_sum / spe);
+                const double loss = train_classifier_epoch<T>(model, *opt, loader, tape, {"fig6", run, "", e, -1}, step, prog);
+                ctx.metrics->add(run, e, step, "", "train_loss", loss);
                 ctx.metrics->add(run, e, step, "", "test_acc", cnn_accuracy(model, split.test));
-                ctx.metrics->flush();
-                save_state<T>(ckpt, tag, params, opt.get(), {{"epoch", e}, {"loader", loader.state()}});
-                json p = ctx.folder->progress();
-                p["runs"][run] = {{"epoch", e}};
-                ctx.folder->save_progress(p);
-                maybe_interrupt(e);
+                finish_epoch<T>(ctx, run, tag, params, opt.get(), loader, e);
             }
             std::vector<double> a;
             for (const auto& [ep, v] : ctx.metrics->series(run, "test_acc")) a.push_back(v);

@@ -9,6 +9,7 @@
 #include "autodiff/autodiff.hpp"
 #include "datasets/registry.hpp"
 #include "experiments/figure.hpp"
+#include "experiments/guarded_metrics.hpp"
 #include "experiments/io.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
@@ -32,7 +33,6 @@ Summary run_fig8(RunContext& ctx) {
     const long every = ctx.get<long>("metric_every");
     const double eps = ctx.get<double>("ols_eps");
     const long ckpt_every = ctx.get<long>("checkpoint_every");
-    if (every < 1) throw UsageError("fig8: metric_every must be >= 1");
     data::LoadOptions lo;
     lo.seed = ctx.config.value("data_seed", 42);
     lo.n = ctx.get<std::size_t>("n");
@@ -72,7 +72,7 @@ Summary run_fig8(RunContext& ctx) {
             tape.backward(loss);
             opt.step();
             const double l = loss.item();
-            if (!std::isfinite(l)) throw ValueError(fmt::format("fig8 {}: loss became {} at epoch {}", run, l, e));
+            if (!std::isfinite(l)) check_loss<T>({"fig8", run, "", e, e}, l, net.parameters());  // full batch: step = epoch
             // Metrics after this epoch's step (the notebook's `ep % 20 == 0`), on the updated net.
             if (e % every == 0 || e == 1 || e == epochs) {
                 Tape<T> t2;
@@ -201,6 +201,16 @@ class Fig8 : public Figure {
             d["epochs"] = 1000;
         }
         return d;
+    }
+    void check(const json& c) const override {
+        for (const char* k : {"metric_every", "checkpoint_every", "n"})
+            if (c.at(k).get<long>() < 1) throw UsageError(fmt::format("config '{}': {} (expected an integer >= 1)", k, c.at(k).dump()));
+        const auto widths = c.at("widths").get<std::vector<long>>();
+        if (widths.empty()) throw UsageError("config 'widths': [] (expected at least one width)");
+        for (long w : widths)
+            if (w < 1) throw UsageError(fmt::format("config 'widths': {} is not a positive width", w));
+        if (!(c.at("ols_eps").get<double>() >= 0.0))
+            throw UsageError(fmt::format("config 'ols_eps': {} (expected a ridge >= 0)", c.at("ols_eps").dump()));
     }
     Summary run(RunContext& ctx) const override {
         return ctx.use_double() ? run_fig8<double>(ctx) : run_fig8<float>(ctx);
