@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include "autodiff/gemm.hpp"
 #include "experiments/datasets_glue.hpp"
@@ -241,9 +242,17 @@ std::vector<std::string> datasets_to_run(const Figure& fig, const Flags& f, std:
     return out;
 }
 
+/// CPU seconds of this process so far, all threads (user + system). On a busy machine wall time says
+/// little; CPU time is what an idle machine would need at one thread.
+double process_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 void print_summary(const Summary& s, const fs::path& folder) {
-    std::printf("%s%s: %s  (%.0f s)\n", s.figure.c_str(), s.dataset.empty() ? "" : (" " + s.dataset).c_str(),
-                folder.string().c_str(), s.seconds);
+    std::printf("%s%s: %s  (%.0f s wall, %.0f s CPU)\n", s.figure.c_str(), s.dataset.empty() ? "" : (" " + s.dataset).c_str(),
+                folder.string().c_str(), s.seconds, s.cpu_seconds);
     for (const auto& r : s.rows)
         std::printf("  %-44s ours %-12s paper %s\n", r.quantity.c_str(), r.ours.c_str(), r.paper.c_str());
     for (const auto& c : s.claims)
@@ -277,6 +286,7 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
     const std::string start = utc_now();
     folder.write_meta(cfg, start, "", folder.total_seconds(), ctx.command);
     Summary s;
+    const double cpu0 = process_cpu_seconds();
     try {
         s = fig.run(ctx);
     } catch (const std::exception&) {
@@ -297,6 +307,7 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
     s.dataset = dataset;
     s.command = ctx.command;
     s.seconds = secs;
+    s.cpu_seconds = process_cpu_seconds() - cpu0;  // this invocation only (a resumed run counts its last part)
     metrics.flush();
     write_json_atomic(folder.file("summary.json"), s.to_json());
     folder.write_meta(cfg, start, utc_now(), secs, ctx.command);
@@ -399,6 +410,7 @@ int cmd_reproduce(Flags f, const std::string& only) {
         }
     }
     const auto t0 = std::chrono::steady_clock::now();
+    const double cpu0 = process_cpu_seconds();
     int failures = 0;
     for (const Figure* fig : figures()) {
         const FigureInfo info = fig->info();
@@ -417,8 +429,8 @@ int cmd_reproduce(Flags f, const std::string& only) {
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::size_t n = write_report(f.out, f.report_dir, f.preset, f.data_dir);
-    std::printf("reproduce --preset %s: %.0f s wall; report of %zu runs in %s/index.html\n", f.preset.c_str(), secs, n,
-                f.report_dir.c_str());
+    std::printf("reproduce --preset %s: %.0f s wall, %.0f s CPU (all threads); report of %zu runs in %s/index.html\n",
+                f.preset.c_str(), secs, process_cpu_seconds() - cpu0, n, f.report_dir.c_str());
     return failures ? 1 : 0;
 }
 

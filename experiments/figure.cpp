@@ -26,6 +26,7 @@ json Summary::to_json() const {
     j["setup"] = setup;
     j["images"] = images;
     j["seconds"] = seconds;
+    j["cpu_seconds"] = cpu_seconds;
     j["rows"] = json::array();
     for (const auto& r : rows)
         j["rows"].push_back({{"quantity", r.quantity}, {"ours", r.ours}, {"paper", r.paper}, {"source", r.source}});
@@ -46,6 +47,7 @@ Summary Summary::from_json(const json& j, const std::string& where) {
         s.setup = j.at("setup").get<std::string>();
         s.images = j.at("images").get<std::vector<std::string>>();
         s.seconds = j.at("seconds").get<double>();
+        s.cpu_seconds = j.value("cpu_seconds", 0.0);  // absent in summaries written before it existed
         for (const auto& r : j.at("rows"))
             s.rows.push_back({r.at("quantity"), r.at("ours"), r.at("paper"), r.at("source")});
         for (const auto& c : j.at("claims")) s.claims.push_back({c.at("claim"), c.at("pass"), c.at("detail")});

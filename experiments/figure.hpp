@@ -50,7 +50,8 @@ struct Summary {
     std::vector<SummaryRow> rows;
     std::vector<ClaimCheck> claims;
     std::vector<std::string> differences;  // setup differences from the paper, stated plainly
-    double seconds = 0.0;
+    double seconds = 0.0;      // wall time of the run, all sessions
+    double cpu_seconds = 0.0;  // CPU time (all threads) of the invocation that finished it
 
     json to_json() const;
     static Summary from_json(const json& j, const std::string& where);

@@ -140,10 +140,10 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
         h += fmt::format("<h2 id=\"{}\">{} — {}{}</h2>\n", html(anchor), html(s.figure), html(s.title), html(ds));
         m += fmt::format("<a id=\"{}\"></a>\n## {} — {}{}\n\n", anchor, s.figure, s.title, ds);
         h += fmt::format("<p><b>Command:</b> <code>{}</code><br><b>Run folder:</b> <code>{}</code> "
-                         "(config.json, meta.json, metrics.csv, .npy arrays, the .gp script)<br><b>Time:</b> {:.0f} s</p>\n",
-                         html(s.command), html(rel(r.folder, out)), s.seconds);
-        m += fmt::format("**Command:** `{}`  \n**Run folder:** `{}`  \n**Time:** {:.0f} s\n\n", s.command,
-                         rel(r.folder, out), s.seconds);
+                         "(config.json, meta.json, metrics.csv, .npy arrays, the .gp script)<br><b>Time:</b> {:.0f} s wall, {:.0f} s CPU</p>\n",
+                         html(s.command), html(rel(r.folder, out)), s.seconds, s.cpu_seconds);
+        m += fmt::format("**Command:** `{}`  \n**Run folder:** `{}`  \n**Time:** {:.0f} s wall, {:.0f} s CPU\n\n", s.command,
+                         rel(r.folder, out), s.seconds, s.cpu_seconds);
         h += fmt::format("<p><b>Setup:</b> {}</p>\n", html(s.setup));
         m += fmt::format("**Setup:** {}\n\n", s.setup);
         for (const auto& img : s.images) {

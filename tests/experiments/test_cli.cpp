@@ -1,4 +1,5 @@
 // End to end: the real `gramtape` binary on every figure's smoke preset, bad input, resume and the report.
+#include <algorithm>
 #include <fstream>
 #include <regex>
 
@@ -45,6 +46,9 @@ std::pair<std::vector<MetricRow>, Summary> check_folder(const fs::path& f, const
     BOOST_TEST(!rows.empty());
     const Summary s = Summary::from_json(read_json(f / "summary.json"), "summary.json");
     BOOST_TEST(s.figure == fig);
+    // CPU time of the run (all threads): positive, and not more than the threads could have used.
+    BOOST_TEST(s.cpu_seconds > 0.0);
+    BOOST_TEST(s.cpu_seconds <= (s.seconds + 1.0) * std::max(1, meta.at("threads").get<int>()) + 1.0);
     BOOST_TEST(!s.rows.empty());
     BOOST_TEST(!s.claims.empty());
     for (const auto& img : s.images) {
