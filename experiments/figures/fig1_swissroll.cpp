@@ -223,7 +223,7 @@ class Fig1 : public Figure {
         i.id = "fig1";
         i.title = "Virtual update unrolls the Swiss roll";
         i.shows = "x̃ = x − γΣ∇ₓL on a 2-D Swiss roll becomes a line ordered by the target; first-layer Gram contours follow";
-        i.estimate = {{"smoke", "~2 s"}, {"quick", "~3 s"}, {"paper", "~3 s"}};
+        i.estimate = {{"smoke", "~1 s"}, {"quick", "~1 s"}, {"paper", "~1 s"}};
         return i;
     }
     json defaults(const std::string& preset, const std::string&) const override {

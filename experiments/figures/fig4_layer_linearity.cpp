@@ -216,7 +216,7 @@ class LayerFigure : public Figure {
         i.datasets = {"mnist", "fashion-mnist", "cifar10", "cifar100"};
         i.preset_datasets = {{"smoke", {"mnist"}}, {"quick", {"mnist", "fashion-mnist"}},
                              {"paper", {"mnist", "fashion-mnist", "cifar10", "cifar100"}}};
-        i.estimate = {{"smoke", "~5 s"}, {"quick", "~1.5 min"}, {"paper", "~25 min"}};
+        i.estimate = {{"smoke", "~5 s"}, {"quick", "~45 s per dataset"}, {"paper", "~25 min per dataset"}};
         return i;
     }
     json defaults(const std::string& preset, const std::string&) const override {

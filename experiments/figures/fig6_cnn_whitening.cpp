@@ -163,7 +163,7 @@ class Fig6 : public Figure {
         i.datasets = {"mnist", "fashion-mnist", "svhn", "cifar10", "cifar100"};
         i.preset_datasets = {{"smoke", {"mnist"}}, {"quick", {"mnist", "fashion-mnist"}},
                              {"paper", {"mnist", "fashion-mnist", "svhn", "cifar10", "cifar100"}}};
-        i.estimate = {{"smoke", "~10 s"}, {"quick", "~2 min"}, {"paper", "~10 h"}};
+        i.estimate = {{"smoke", "~5 s"}, {"quick", "~10 s per dataset"}, {"paper", "~30 min per dataset"}};
         return i;
     }
     json defaults(const std::string& preset, const std::string& dataset) const override {

@@ -200,7 +200,7 @@ class Fig7 : public Figure {
         i.shows = "diagonals of ΔW₁ᵀW₁, Σ_t VCS_t and AGOP as images; ρ(ΣVCS) ≈ 0.99 ≫ ρ(AGOP)";
         i.datasets = {"mnist", "fashion-mnist", "cifar10"};
         i.preset_datasets = {{"smoke", {"mnist"}}, {"quick", {"mnist"}}, {"paper", {"mnist", "fashion-mnist", "cifar10"}}};
-        i.estimate = {{"smoke", "~5 s"}, {"quick", "~1 min"}, {"paper", "~10 min"}};
+        i.estimate = {{"smoke", "~2 s"}, {"quick", "~5 s"}, {"paper", "≤ 10 min"}};
         return i;
     }
     json defaults(const std::string& preset, const std::string&) const override {

@@ -186,7 +186,7 @@ class Fig8 : public Figure {
         i.id = "fig8";
         i.title = "Lazy vs rich regime on a staircase target";
         i.shows = "‖y−y_OLS‖, ‖ŷ−y_OLS‖, ‖y−ŷ‖ over training for widths 32…1024: narrow nets move their features, wide ones do kernel regression";
-        i.estimate = {{"smoke", "~5 s"}, {"quick", "~2.5 min"}, {"paper", "~5 min"}};
+        i.estimate = {{"smoke", "~2 s"}, {"quick", "~75 s"}, {"paper", "~2.5 min"}};
         return i;
     }
     json defaults(const std::string& preset, const std::string&) const override {
