@@ -1,5 +1,6 @@
 #include "experiments/run_folder.hpp"
 
+#include <vector>
 #include <algorithm>
 #include <cstdio>
 
@@ -38,6 +39,24 @@ std::string first_config_difference(const json& a, const json& b) {
     return "";
 }
 
+namespace {
+/// A session killed while writing leaves its temporaries (".name.tmp.<pid>.<n>" of the atomic writes,
+/// "<checkpoint>.tmp"); nothing reads them, and the resuming session removes them so the folder holds
+/// finished files only.
+void remove_stale_temporaries(const fs::path& folder) {
+    std::error_code ec;
+    std::vector<fs::path> stale;
+    for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        const std::string name = it->path().filename().string();
+        const bool atomic_tmp = name.size() > 1 && name[0] == '.' && name.find(".tmp.") != std::string::npos;
+        const bool checkpoint_tmp = name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0;
+        if (atomic_tmp || checkpoint_tmp) stale.push_back(it->path());
+    }
+    for (const auto& p : stale) fs::remove(p, ec);
+}
+}  // namespace
+
 RunFolder RunFolder::open(const fs::path& root, const std::string& name, const json& config,
                           const std::string& flag) {
     RunFolder f;
@@ -62,6 +81,7 @@ RunFolder RunFolder::open(const fs::path& root, const std::string& name, const j
                 f.path_.string(), diff, old.contains(diff) ? old.at(diff).dump() : "absent",
                 config.contains(diff) ? config.at(diff).dump() : "absent", flag));
         f.resumed_ = true;
+        remove_stale_temporaries(f.path_);
         if (fs::exists(f.path_ / "progress.json")) f.progress_ = read_json(f.path_ / "progress.json");
         f.base_seconds_ = f.progress_.value("seconds", 0.0);
     } else {

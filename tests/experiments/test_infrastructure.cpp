@@ -232,10 +232,21 @@ BOOST_AUTO_TEST_CASE(run_folder_resumes_or_refuses) {
         BOOST_TEST(!f.resumed());
         f.save_progress({{"epoch", 2}});
     }
+    // Temporaries a killed session left behind (atomic writes, a checkpoint) go when the run resumes.
+    const fs::path run = t.path / "fig2-quick-mnist";
+    fs::create_directories(run / "checkpoints" / "seed0_orig");
+    for (const fs::path& p : {run / ".metrics.csv.tmp.123.4", run / "checkpoints" / "seed0_orig" / ".w.npy.tmp.123.5",
+                              run / "checkpoints" / "model.ckpt.tmp"})
+        std::ofstream(p) << "partial";
+    std::ofstream(run / "notes.txt") << "kept";
     json same = cfg;
     same["threads"] = 2;  // volatile: does not change results
     RunFolder again = RunFolder::open(t.path, "fig2-quick-mnist", same);
     BOOST_TEST(again.resumed());
+    BOOST_TEST(!fs::exists(run / ".metrics.csv.tmp.123.4"));
+    BOOST_TEST(!fs::exists(run / "checkpoints" / "seed0_orig" / ".w.npy.tmp.123.5"));
+    BOOST_TEST(!fs::exists(run / "checkpoints" / "model.ckpt.tmp"));
+    BOOST_TEST(fs::exists(run / "notes.txt"));
     BOOST_TEST(again.progress().at("epoch").get<int>() == 2);
     BOOST_TEST(!again.complete());
     json other = cfg;

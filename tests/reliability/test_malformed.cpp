@@ -3,6 +3,7 @@
 // a row fails if the scenario does not throw, throws another type or another message, and the table
 // test fails if the document and the scenarios list different rows. With GT_RELIABILITY_PRINT=1 the
 // rows are printed as Markdown (how the table was made).
+#include <functional>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -104,6 +105,22 @@ struct Net {
     void save(const std::string& path) { nn::save_checkpoint<T>(path, model.parameters(), opt.get(), "blob"); }
     void load(const std::string& path) { nn::load_checkpoint<T>(path, model.parameters(), opt.get()); }
 };
+
+/// One epoch of the Trainer over `ds` in batches of 16 (fixed order), silent; `after_backward` may
+/// tamper with the gradients of a step.
+void train_one_epoch(Net<double>& net, const data::Dataset<double>& ds,
+                     const std::function<void(const nn::StepInfo<double>&)>& after_backward) {
+    data::BatchLoader<double> loader(ds, 16, false, 0);
+    auto src = nn::batch_source<double>(loader);
+    nn::TrainerOptions to;
+    to.stream = nullptr;
+    nn::Trainer<double> tr(net.model, *net.opt, [&](Tape<double>& t, const nn::Batch<double>& b) {
+        auto out = net.model.forward(t, t.input(b.x));
+        return nn::StepOutput<double>{nn::cross_entropy_loss(out.logits, b.y), out.logits};
+    }, to);
+    if (after_backward) tr.on_after_backward = after_backward;
+    tr.train_epoch(src);
+}
 
 struct Scenario {
     std::string id;     // the row id in docs/reliability.md
@@ -258,15 +275,7 @@ std::vector<Scenario> scenarios() {
         Net<double> net;
         data::Dataset<double> ds = data::make_quadratic<double>({64, 4, 2, 0.1, 3}, 5);
         ds.x(20, 1) = std::numeric_limits<double>::quiet_NaN();  // in batch 1 (samples 16..31)
-        data::BatchLoader<double> loader(ds, 16, false, 0);
-        auto src = nn::batch_source<double>(loader);
-        nn::TrainerOptions to;
-        to.stream = nullptr;
-        nn::Trainer<double> tr(net.model, *net.opt, [&](Tape<double>& t, const nn::Batch<double>& b) {
-            auto out = net.model.forward(t, t.input(b.x));
-            return nn::StepOutput<double>{nn::cross_entropy_loss(out.logits, b.y), out.logits};
-        }, to);
-        tr.train_epoch(src);
+        train_one_epoch(net, ds, {});
     });
     add("inf-gradient", "a gradient that overflows (log of 1e-320) with the tape's finite check on", [](D) {
         Tape<double> t;
@@ -285,19 +294,9 @@ std::vector<Scenario> scenarios() {
     });
     add("nan-gradient-step", "a NaN gradient of 'layers.0.weight' at step 0 (set after backward), found at step 1", [](D) {
         Net<double> net;
-        data::Dataset<double> ds = data::make_quadratic<double>({64, 4, 2, 0.1, 3}, 5);
-        data::BatchLoader<double> loader(ds, 16, false, 0);
-        auto src = nn::batch_source<double>(loader);
-        nn::TrainerOptions to;
-        to.stream = nullptr;
-        nn::Trainer<double> tr(net.model, *net.opt, [&](Tape<double>& t, const nn::Batch<double>& b) {
-            auto out = net.model.forward(t, t.input(b.x));
-            return nn::StepOutput<double>{nn::cross_entropy_loss(out.logits, b.y), out.logits};
-        }, to);
-        tr.on_after_backward = [&](const nn::StepInfo<double>& info) {
+        train_one_epoch(net, data::make_quadratic<double>({64, 4, 2, 0.1, 3}, 5), [&](const nn::StepInfo<double>& info) {
             if (info.global_step == 0) net.model.parameter("layers.0.weight").grad(0, 0) = std::numeric_limits<double>::quiet_NaN();
-        };
-        tr.train_epoch(src);
+        });
     });
 #ifdef GT_WITH_EXPERIMENTS
     add("tl-nan-site", "streamed TL of a hidden layer with a NaN feature, as fig13 evaluates it (run wd0.5, layer 2, epoch 3, step 243)", [](D) {
