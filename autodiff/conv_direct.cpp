@@ -4,16 +4,11 @@
 
 #include <algorithm>
 
-// The kernels are compiled for AVX-512F only (the rest of the build targets baseline x86-64); callers
-// check available() first.
-#define GT_AVX512 __attribute__((target("avx512f")))
+#include "autodiff/cpu_features.hpp"  // GT_AVX512: the kernels are compiled for AVX-512F only
 
 namespace gt::conv_direct {
 
-bool available() {
-    static const bool ok = __builtin_cpu_supports("avx512f");
-    return ok;
-}
+bool available() { return has_avx512f(); }
 
 namespace {
 

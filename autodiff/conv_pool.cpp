@@ -4,14 +4,12 @@
 
 #include <algorithm>
 
-#define GT_AVX512 __attribute__((target("avx512f")))
+#include "autodiff/cpu_features.hpp"
+
 
 namespace gt::conv_pool {
 
-bool available() {
-    static const bool ok = __builtin_cpu_supports("avx512f");
-    return ok;
-}
+bool available() { return has_avx512f(); }
 
 namespace {
 
