@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -11,10 +12,38 @@
 
 namespace gt {
 
+namespace {
+bool g_accounting = false;
+GemmStats g_stats;
+
+// Times one BLAS call when accounting is on; otherwise costs one branch.
+class Accounted {
+   public:
+    explicit Accounted(double flops) : flops_(flops) {
+        if (g_accounting) t0_ = std::chrono::steady_clock::now();
+    }
+    ~Accounted() {
+        if (!g_accounting) return;
+        g_stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+        g_stats.flops += flops_;
+        ++g_stats.calls;
+    }
+
+   private:
+    double flops_;
+    std::chrono::steady_clock::time_point t0_{};
+};
+}  // namespace
+
+void set_gemm_accounting(bool on) { g_accounting = on; }
+GemmStats gemm_stats() { return g_stats; }
+void reset_gemm_stats() { g_stats = GemmStats{}; }
+
 template <>
 void gemm_raw<float>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
                      std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
     if (m == 0 || n == 0) return;
+    Accounted acc(2.0 * double(m) * double(n) * double(k));
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m,
                 (blasint)n, (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
 }
@@ -23,6 +52,7 @@ template <>
 void gemm_raw<double>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
                       std::size_t lda, const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
     if (m == 0 || n == 0) return;
+    Accounted acc(2.0 * double(m) * double(n) * double(k));
     cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m,
                 (blasint)n, (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
 }
@@ -39,8 +69,11 @@ template <>
 void syrk_raw<float>(bool ta, std::size_t n, std::size_t k, float alpha, const float* a, std::size_t lda, float beta,
                      float* c, std::size_t ldc) {
     if (n == 0) return;
-    cblas_ssyrk(CblasRowMajor, CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a,
-                (blasint)lda, beta, c, (blasint)ldc);
+    {  // the mirroring below is not BLAS work
+        Accounted acc(double(n) * double(n + 1) * double(k));
+        cblas_ssyrk(CblasRowMajor, CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a,
+                    (blasint)lda, beta, c, (blasint)ldc);
+    }
     mirror_upper(n, c, ldc);
 }
 
@@ -48,8 +81,11 @@ template <>
 void syrk_raw<double>(bool ta, std::size_t n, std::size_t k, double alpha, const double* a, std::size_t lda,
                       double beta, double* c, std::size_t ldc) {
     if (n == 0) return;
-    cblas_dsyrk(CblasRowMajor, CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a,
-                (blasint)lda, beta, c, (blasint)ldc);
+    {  // the mirroring below is not BLAS work
+        Accounted acc(double(n) * double(n + 1) * double(k));
+        cblas_dsyrk(CblasRowMajor, CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a,
+                    (blasint)lda, beta, c, (blasint)ldc);
+    }
     mirror_upper(n, c, ldc);
 }
 

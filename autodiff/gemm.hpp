@@ -32,6 +32,18 @@ template <class T>
 void syrk_raw(bool trans_a, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda, T beta, T* c,
               std::size_t ldc);
 
+/// Opt-in accounting of the BLAS work done through this wrapper (off by default; the benchmark turns
+/// it on to measure the GEMMs' own rate): per call two clock reads and the multiply-add count
+/// (gemm 2·m·n·k, syrk n·(n+1)·k, the FLOPs BLAS executes).
+struct GemmStats {
+    double flops = 0.0;    // floating-point operations
+    double seconds = 0.0;  // wall time inside BLAS calls
+    long calls = 0;
+};
+void set_gemm_accounting(bool on);
+GemmStats gemm_stats();
+void reset_gemm_stats();
+
 /// Sets the BLAS thread count (the only thread pool gramtape uses).
 void set_num_threads(int n);
 int num_threads();

@@ -133,6 +133,7 @@ struct Result {
     double cpu_seconds = 0;  // process CPU time of the timed region (all threads)
     double seconds = 0, flops = 0, loss = 0;
     std::size_t steps = 0, samples = 0;
+    gt::GemmStats gemm;  // BLAS calls inside the timed region
     json extra = json::object();
 };
 
@@ -208,10 +209,12 @@ Result train_classifier(const Config& c, const gt::data::Split<T>& data, const s
     if (vcs)
         trainer.on_after_backward = [&](const nn::StepInfo<T>& info) { vcs->add(info.tape, xin, vcs_lr); };
     auto bs = src.source();
+    gt::reset_gemm_stats();
     const double t0 = now(), c0 = cpu_now();
     const nn::EpochStats st = trainer.train_epoch(bs);
     Result r;
     r.seconds = now() - t0;
+    r.gemm = gt::gemm_stats();
     r.cpu_seconds = cpu_now() - c0;
     r.steps = st.steps;
     r.samples = st.samples;
@@ -245,10 +248,12 @@ Result train_vae(const Config& c, const gt::data::Split<T>& data) {
     to.progress = false;
     nn::Trainer<T> trainer(vae, opt, step, to);
     auto bs = src.source();
+    gt::reset_gemm_stats();
     const double t0 = now(), c0 = cpu_now();
     const nn::EpochStats st = trainer.train_epoch(bs);
     Result r;
     r.seconds = now() - t0;
+    r.gemm = gt::gemm_stats();
     r.cpu_seconds = cpu_now() - c0;
     r.steps = st.steps;
     r.samples = st.samples;
@@ -270,6 +275,7 @@ Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
     Tape<T> tape;
     NoGradGuard<T> guard(tape);
     Tensor<T> x, y;
+    gt::reset_gemm_stats();
     const double t0 = now(), c0 = cpu_now();
     const Tensor<T> ycent = analysis::centred_one_hot<T>(labels, C);
     std::vector<analysis::LayerStatistics<T>> stats;
@@ -298,6 +304,7 @@ Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
     }
     Result r;
     r.seconds = now() - t0;
+    r.gemm = gt::gemm_stats();
     r.cpu_seconds = cpu_now() - c0;
     r.samples = N;
     r.steps = (N + bs - 1) / bs;
@@ -405,6 +412,7 @@ int main(int argc, char** argv) {
         gt::set_conv_algorithm(c.conv == "im2col"   ? gt::ConvAlgorithm::Im2col
                                : c.conv == "direct" ? gt::ConvAlgorithm::Direct
                                                     : gt::ConvAlgorithm::Auto);
+        gt::set_gemm_accounting(true);  // two clock reads per BLAS call
         const long rss0 = peak_rss_kb();
         const Result r = c.dtype == "float64" ? run<double>(c) : run<float>(c);
         json j;
@@ -417,6 +425,9 @@ int main(int argc, char** argv) {
         j["cpu_seconds"] = r.cpu_seconds;
         j["flops"] = r.flops;
         j["gflops_per_s"] = r.seconds > 0 ? r.flops / r.seconds / 1e9 : 0.0;
+        j["gemm_flops"] = r.gemm.flops;  // as BLAS executes them (may differ from `flops`, the algorithm's count)
+        j["gemm_seconds"] = r.gemm.seconds;
+        j["gemm_calls"] = r.gemm.calls;
         j["steps"] = r.steps;
         j["samples"] = r.samples;
         j["loss"] = r.loss;

@@ -282,4 +282,27 @@ BOOST_AUTO_TEST_CASE(relu_propagates_nan_like_pytorch) {
     BOOST_TEST(gx(0, 2) == 1.0);
 }
 
+// The GEMM wrapper's opt-in accounting (the benchmark's GEMM rate) counts the FLOPs BLAS executes
+// and only while it is on.
+BOOST_AUTO_TEST_CASE(gemm_accounting_counts_blas_work_only_when_on) {
+    Tensor<double> a = xt::ones<double>({3, 4}), b = xt::ones<double>({4, 5}), c;
+    reset_gemm_stats();
+    gemm(a, false, b, false, c);
+    BOOST_TEST(gemm_stats().calls == 0);
+    set_gemm_accounting(true);
+    gemm(a, false, b, false, c);  // 2·3·5·4
+    Tensor<double> s = xt::zeros<double>({4, 4});
+    syrk_raw(true, 4, 3, 1.0, a.data(), 4, 0.0, s.data(), 4);  // AᵀA: n(n+1)k = 4·5·3
+    set_gemm_accounting(false);
+    gemm(a, false, b, false, c);
+    const GemmStats st = gemm_stats();
+    BOOST_TEST(st.calls == 2);
+    BOOST_TEST(st.flops == 120.0 + 60.0);
+    BOOST_TEST(st.seconds >= 0.0);
+    BOOST_TEST(c(2, 4) == 4.0);
+    BOOST_TEST(s(3, 0) == 3.0);  // the mirrored lower triangle
+    reset_gemm_stats();
+    BOOST_TEST(gemm_stats().calls == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
