@@ -24,9 +24,18 @@ const std::vector<std::pair<int, double>> kPaperMse = {{32, 1.7425}, {128, 1.825
 // ‖y − y_OLS‖ first → last, read from the paper's plot.
 const std::vector<std::pair<int, std::string>> kPaperOls = {{32, "50 → 39"}, {128, "40 → 33"}, {512, "22.5 → 18.5"}, {1024, "≈3–4, flat"}};
 
+// Mean and (population) standard deviation of a list of numbers.
+std::pair<double, double> mean_std(const std::vector<double>& v) {
+    double m = 0.0, q = 0.0;
+    for (double x : v) m += x / v.size();
+    for (double x : v) q += (x - m) * (x - m) / v.size();
+    return {m, std::sqrt(q)};
+}
+
+// One draw: seed s takes its data from data_seed + s and its initial weights from Rng(s); within a draw
+// the widths are created one after another from one stream, as in the notebook. Returns ‖y‖.
 template <class T>
-Summary run_fig8(RunContext& ctx) {
-    const auto seeds = ctx.get<std::vector<int>>("seeds");
+double train_draw(RunContext& ctx, int seed, Progress& prog) {
     const long epochs = ctx.get<long>("epochs");
     const double lr = ctx.get<double>("lr");
     const auto widths = ctx.get<std::vector<std::size_t>>("widths");
@@ -34,37 +43,29 @@ Summary run_fig8(RunContext& ctx) {
     const double eps = ctx.get<double>("ols_eps");
     const long ckpt_every = ctx.get<long>("checkpoint_every");
     data::LoadOptions lo;
-    lo.seed = ctx.config.value("data_seed", 42);
+    lo.seed = ctx.config.value("data_seed", 42) + seed;
     lo.n = ctx.get<std::size_t>("n");
     const data::Dataset<T> d = data::load<T>("staircase", lo).train;
     const fs::path ckpt = ctx.folder->checkpoint_dir();
-    const int seed = seeds.at(0);
-    Rng rng(seed);  // the widths are created one after another from one stream, as in the notebook
-
+    Rng rng(seed);
     std::vector<std::unique_ptr<nn::StaircaseNet<T>>> nets;
     for (std::size_t w : widths) nets.push_back(std::make_unique<nn::StaircaseNet<T>>(10, w, rng));
-    long total_done = 0;
-    std::vector<long> start(widths.size(), 0);
-    for (std::size_t k = 0; k < widths.size(); ++k) {
-        const std::string run = fmt::format("w{}", widths[k]);
-        const json extra = load_state<T>(ckpt, run, nets[k]->parameters(), nullptr);
-        if (!extra.is_null()) {
-            start[k] = extra.at("epoch").get<long>();
-            ctx.metrics->drop_after(run, start[k]);
-        } else {
-            ctx.metrics->drop_run(run);
-        }
-        total_done += start[k];
-    }
-    Progress prog("fig8", static_cast<long>(widths.size()) * epochs, total_done);
-    const double ynorm = std::sqrt(double(xt::sum(d.target * d.target)()));
 
     for (std::size_t k = 0; k < widths.size(); ++k) {
         nn::StaircaseNet<T>& net = *nets[k];
-        const std::string run = fmt::format("w{}", widths[k]);
+        const std::string run = fmt::format("seed{}/w{}", seed, widths[k]);
+        const std::string tag = fmt::format("seed{}_w{}", seed, widths[k]);
+        long start = 0;
+        const json extra = load_state<T>(ckpt, tag, net.parameters(), nullptr);
+        if (!extra.is_null()) {
+            start = extra.at("epoch").get<long>();
+            ctx.metrics->drop_after(run, start);
+        } else {
+            ctx.metrics->drop_run(run);
+        }
         nn::SGD<T> opt(net.parameters(), nn::SGDOptions{lr, 0.0, 0.0, false});
         Tape<T> tape;
-        for (long e = start[k] + 1; e <= epochs; ++e) {
+        for (long e = start + 1; e <= epochs; ++e) {
             tape.reset();
             opt.zero_grad();
             const auto out = net.forward(tape, tape.input(d.x));
@@ -89,7 +90,7 @@ Summary run_fig8(RunContext& ctx) {
             prog.tick(e, e, l);
             if (e % ckpt_every == 0 || e == epochs) {
                 ctx.metrics->flush();
-                save_state<T>(ckpt, run, net.parameters(), nullptr, {{"epoch", e}});
+                save_state<T>(ckpt, tag, net.parameters(), nullptr, {{"epoch", e}});
                 json p = ctx.folder->progress();
                 p["runs"][run] = {{"epoch", e}};
                 ctx.folder->save_progress(p);
@@ -97,37 +98,69 @@ Summary run_fig8(RunContext& ctx) {
             }
         }
     }
+    return std::sqrt(double(xt::sum(d.target * d.target)()));
+}
+
+template <class T>
+Summary run_fig8(RunContext& ctx) {
+    const auto seeds = ctx.get<std::vector<int>>("seeds");
+    const long epochs = ctx.get<long>("epochs");
+    const double lr = ctx.get<double>("lr");
+    const auto widths = ctx.get<std::vector<std::size_t>>("widths");
+    const long every = ctx.get<long>("metric_every");
+    const std::size_t n = ctx.get<std::size_t>("n");
+    const std::size_t S = seeds.size(), W = widths.size();
+
+    long total_done = 0;
+    for (int s : seeds)
+        for (std::size_t w : widths) total_done += epochs_done(ctx, fmt::format("seed{}/w{}", s, w));
+    Progress prog("fig8", static_cast<long>(S * W) * epochs, total_done);
+    std::vector<double> ynorm;  // ‖y‖ of each draw
+    for (int s : seeds) ynorm.push_back(train_draw<T>(ctx, s, prog));
     prog.finish();
 
-    // Plot data: one block per width.
+    // Per width: the four norms over epochs, for each draw (norms_w<width>.npy: draws × rows × 5) and
+    // their mean over draws (fig8_norms.dat, one block per width; the plot).
+    const std::vector<std::string> names = {"y_minus_ols", "yhat_minus_ols", "y_minus_yhat", "train_mse"};
     DatFile dat({"epoch", "y_minus_ols", "yhat_minus_ols", "y_minus_yhat", "train_mse"});
-    std::vector<double> final_mse, ols_first, ols_last;
-    for (std::size_t w : widths) {
-        const std::string run = fmt::format("w{}", w);
-        const auto a = ctx.metrics->series(run, "y_minus_ols"), b = ctx.metrics->series(run, "yhat_minus_ols"),
-                   c = ctx.metrics->series(run, "y_minus_yhat"), m = ctx.metrics->series(run, "train_mse");
-        dat.block(run);
-        for (std::size_t i = 0; i < a.size(); ++i)
-            dat.row({double(a[i].first), a[i].second, b[i].second, c[i].second, m[i].second});
-        final_mse.push_back(m.back().second);
-        ols_first.push_back(a.front().second);
-        ols_last.push_back(a.back().second);
-        Tensor<double> arr = Tensor<double>::from_shape({a.size(), std::size_t(5)});
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            arr(i, 0) = double(a[i].first);
-            arr(i, 1) = a[i].second;
-            arr(i, 2) = b[i].second;
-            arr(i, 3) = c[i].second;
-            arr(i, 4) = m[i].second;
+    std::vector<std::vector<double>> final_mse(W), ols_first(W), ols_last(W);  // [width][draw]
+    for (std::size_t k = 0; k < W; ++k) {
+        std::vector<std::vector<std::pair<long, double>>> series;  // [draw * 4 + metric]
+        for (int s : seeds) {
+            const std::string run = fmt::format("seed{}/w{}", s, widths[k]);
+            for (const auto& m : names) series.push_back(ctx.metrics->series(run, m));
+            const auto& a = series[series.size() - 4];
+            const auto& m = series.back();
+            if (a.empty() || m.empty() || a.size() != series[0].size())
+                throw std::runtime_error(fmt::format("fig8: the metrics of run {} are incomplete in metrics.csv", run));
+            final_mse[k].push_back(m.back().second);
+            ols_first[k].push_back(a.front().second);
+            ols_last[k].push_back(a.back().second);
         }
-        save_npy(ctx.folder->file(fmt::format("norms_w{}.npy", w)), arr);
+        const std::size_t rows = series[0].size();
+        Tensor<double> arr = Tensor<double>::from_shape({S, rows, std::size_t(5)});
+        dat.block(fmt::format("w{}", widths[k]));
+        for (std::size_t i = 0; i < rows; ++i) {
+            std::vector<double> mean(5, 0.0);
+            mean[0] = double(series[0][i].first);
+            for (std::size_t si = 0; si < S; ++si) {
+                arr(si, i, 0) = double(series[si * 4][i].first);
+                for (std::size_t j = 0; j < 4; ++j) {
+                    arr(si, i, j + 1) = series[si * 4 + j][i].second;
+                    mean[j + 1] += series[si * 4 + j][i].second / S;
+                }
+            }
+            dat.row(mean);
+        }
+        save_npy(ctx.folder->file(fmt::format("norms_w{}.npy", widths[k])), arr);
     }
     dat.save(ctx.folder->file("fig8_norms.dat"));
+    const std::string over = S > 1 ? fmt::format(", mean over {} draws", S) : "";
     std::string body = fmt::format(
-        "set multiplot layout 1,{} title \"Fig. 8: lazy vs rich regime on the staircase target (full-batch SGD lr {}, {} epochs)\"\n"
+        "set multiplot layout 1,{} title \"Fig. 8: lazy vs rich regime on the staircase target (full-batch SGD lr {}, {} epochs{})\"\n"
         "set xlabel \"epoch\"\nset ylabel \"L2 norm over the {} samples\"\nset grid\nset yrange [0:*]\nset key top right\n",
-        widths.size(), lr, epochs, d.size());
-    for (std::size_t k = 0; k < widths.size(); ++k)
+        W, lr, epochs, over, n);
+    for (std::size_t k = 0; k < W; ++k)
         body += fmt::format(
             "set title \"width {}\"\n"
             "plot \"fig8_norms.dat\" index {} using 1:2 with lines lw 2 lc rgb \"#1f77b4\" title \"||y - y_{{OLS}}||\", "
@@ -141,38 +174,60 @@ Summary run_fig8(RunContext& ctx) {
     s.setup = fmt::format(
         "Staircase y = x1x2x3x4 + x1x2x3 + x1x2 + x1, x ~ N(0, I10), n = {}; bias-free ReLU 10→w→w→1, N(0, 1/fan_in) "
         "init, output/√w, widths {}; full-batch SGD lr {}, MSE, {} epochs; every {} epochs y_OLS = H(HᵀH + {}I)⁻¹Hᵀy with H "
-        "the second layer's post-ReLU features; seed {}; dtype {}.",
-        d.size(), ctx.config.at("widths").dump(), lr, epochs, every, eps, seed, ctx.config.value("dtype", "float"));
+        "the second layer's post-ReLU features; seeds {} (seed s: data from seed {} + s, weights from seed s); dtype {}.",
+        n, ctx.config.at("widths").dump(), lr, epochs, every, ctx.get<double>("ols_eps"), ctx.config.at("seeds").dump(),
+        ctx.config.value("data_seed", 42), ctx.config.value("dtype", "float"));
     s.images = {"fig8.png"};
-    for (std::size_t k = 0; k < widths.size(); ++k) {
+    auto with_std = [&](const std::vector<double>& v, int digits) {
+        const auto [m, sd] = mean_std(v);
+        return S > 1 ? fmt_num(m, digits) + " ± " + fmt_num(sd, 2) : fmt_num(m, digits);
+    };
+    for (std::size_t k = 0; k < W; ++k) {
         std::string pm = "—", po = "—";
         for (const auto& [w, v] : kPaperMse)
             if (std::size_t(w) == widths[k]) pm = fmt_num(v);
         for (const auto& [w, v] : kPaperOls)
             if (std::size_t(w) == widths[k]) po = v;
-        s.rows.push_back({fmt::format("final train MSE, width {} (epoch {}; paper: 2000)", widths[k], epochs), fmt_num(final_mse[k]), pm,
-                          "notebook output"});
-        s.rows.push_back({fmt::format("‖y − y_OLS‖ first → last, width {}", widths[k]),
-                          fmt_num(ols_first[k], 3) + " → " + fmt_num(ols_last[k], 3), po, "read from the paper's plot"});
+        const std::string mean_of = S > 1 ? fmt::format(", mean ± std over {} draws", S) : "";
+        s.rows.push_back({fmt::format("final train MSE, width {} (epoch {}; paper: 2000, one draw){}", widths[k], epochs, mean_of),
+                          with_std(final_mse[k], 4), pm, "notebook output"});
+        s.rows.push_back({fmt::format("‖y − y_OLS‖ first → last, width {}{}", widths[k], S > 1 ? " (mean over draws)" : ""),
+                          fmt_num(mean_std(ols_first[k]).first, 3) + " → " + fmt_num(mean_std(ols_last[k]).first, 3), po,
+                          "read from the paper's plot"});
     }
+    // Claims on the mean over draws; the detail also counts the draws in which each holds on its own.
     bool inc = true;
     std::string seq;
-    for (std::size_t k = 0; k < widths.size(); ++k) {
-        if (k && !(final_mse[k] > final_mse[k - 1])) inc = false;
-        seq += (k ? " < " : "") + fmt_num(final_mse[k]);
+    std::size_t draws_inc = 0;
+    for (std::size_t si = 0; si < S; ++si) {
+        bool ok = true;
+        for (std::size_t k = 1; k < W; ++k) ok = ok && final_mse[k][si] > final_mse[k - 1][si];
+        draws_inc += ok;
     }
+    for (std::size_t k = 0; k < W; ++k) {
+        if (k && !(mean_std(final_mse[k]).first > mean_std(final_mse[k - 1]).first)) inc = false;
+        seq += (k ? " < " : "") + fmt_num(mean_std(final_mse[k]).first);
+    }
+    if (S > 1) seq += fmt::format(" (mean over {} draws; increasing in {} of the {} draws on their own)", S, draws_inc, S);
     s.claims.push_back({"Final train MSE increases with width (wider = lazier = slower)", inc, seq});
-    const double drop_n = (ols_first.front() - ols_last.front()) / ynorm;
-    const double move_w = std::fabs(ols_first.back() - ols_last.back()) / ynorm;
+    std::vector<double> drop(S), move(S);
+    for (std::size_t si = 0; si < S; ++si) {
+        drop[si] = (ols_first.front()[si] - ols_last.front()[si]) / ynorm[si];
+        move[si] = std::fabs(ols_first.back()[si] - ols_last.back()[si]) / ynorm[si];
+    }
+    const double drop_n = mean_std(drop).first, move_w = mean_std(move).first;
     s.claims.push_back({fmt::format("‖y − y_OLS‖ falls at width {} (rich regime: the features move toward y)", widths.front()),
                         drop_n >= 0.05,
-                        fmt::format("{} → {} (drop {:.1f}% of ‖y‖ = {:.1f}; pass ≥ 5%)", fmt_num(ols_first.front(), 3),
-                                    fmt_num(ols_last.front(), 3), 100 * drop_n, ynorm)});
+                        fmt::format("{} → {} (drop {:.1f}% of ‖y‖ = {:.1f}; pass ≥ 5%)", fmt_num(mean_std(ols_first.front()).first, 3),
+                                    fmt_num(mean_std(ols_last.front()).first, 3), 100 * drop_n, mean_std(ynorm).first)});
     s.claims.push_back({fmt::format("‖y − y_OLS‖ nearly flat at width {} (lazy regime: kernel regression)", widths.back()),
                         move_w <= 0.05 && move_w * 2 < drop_n + 1e-12,
                         fmt::format("{} → {} (moves {:.1f}% of ‖y‖; pass ≤ 5% and less than half the narrow net's drop)",
-                                    fmt_num(ols_first.back(), 3), fmt_num(ols_last.back(), 3), 100 * move_w)});
-    s.differences.push_back("Data and init from our seeded RNG (the notebook uses torch.manual_seed(42)): same distributions, different draws.");
+                                    fmt_num(mean_std(ols_first.back()).first, 3), fmt_num(mean_std(ols_last.back()).first, 3), 100 * move_w)});
+    s.differences.push_back(
+        "Data and init from our seeded RNG (the notebook uses torch.manual_seed(42)): same distributions, different draws.");
+    if (S > 1)
+        s.differences.push_back(fmt::format("Mean over {} draws of data and initialisation; the paper shows one draw.", S));
     if (epochs != 2000)
         s.differences.push_back(fmt::format("{} epochs instead of 2000 (preset {}): final MSEs are higher than the paper's.", epochs,
                                             ctx.config.value("preset", "")));
@@ -194,6 +249,7 @@ class Fig8 : public Figure {
                   {"ols_eps", 0.01}, {"n", 1000}, {"data_seed", 42}, {"checkpoint_every", 100}};
         if (preset == "smoke") {
             d["epochs"] = 100;
+            d["seeds"] = {0, 1};
             d["widths"] = {32, 256};
             d["n"] = 300;
             d["metric_every"] = 10;

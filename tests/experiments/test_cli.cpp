@@ -271,6 +271,18 @@ BOOST_AUTO_TEST_CASE(fig8_smoke) {
     // The triangle inequality the figure decomposes: ‖y − ŷ‖ ≤ ‖ŷ − y_OLS‖ + ‖y_OLS − y‖.
     const auto a = values(rows, "y_minus_ols"), b = values(rows, "yhat_minus_ols"), c = values(rows, "y_minus_yhat");
     for (std::size_t i = 0; i < a.size(); ++i) BOOST_TEST(c[i] <= a[i] + b[i] + 1e-3);
+    // Two draws (the smoke preset's seeds 0 and 1): per-draw curves in the .npy, different data per draw,
+    // and the plotted .dat is their mean.
+    const auto n32 = xt::load_npy<double>((runs().path / "fig8-smoke" / "norms_w32.npy").string());
+    BOOST_REQUIRE(n32.dimension() == 3u);
+    BOOST_TEST(n32.shape()[0] == 2u);
+    BOOST_TEST(n32.shape()[2] == 5u);
+    const std::size_t last = n32.shape()[1] - 1;
+    BOOST_TEST(n32(0, last, 0) == 100.0);
+    BOOST_TEST(n32(0, last, 4) != n32(1, last, 4));
+    const std::string dat = read_text(runs().path / "fig8-smoke" / "fig8_norms.dat");
+    BOOST_TEST(dat.find("w256") != std::string::npos);
+    BOOST_TEST(s.to_json().dump().find("mean over 2 draws") != std::string::npos, s.to_json().dump());
 }
 
 BOOST_AUTO_TEST_CASE(rerun_resumes_or_refuses_and_never_overwrites) {
