@@ -1,5 +1,7 @@
 #include "autodiff/ops_activation.hpp"
 
+#include "autodiff/fast_math_f32.hpp"
+
 #include <cmath>
 #include <cstddef>
 #include <type_traits>
@@ -93,7 +95,7 @@ Var<T> relu(Var<T> a) {
     return out;
 }
 
-// ---- float GELU: a branch-free erf/exp that the compiler vectorizes ------------------------------
+// ---- float GELU: a branch-free erf (and fast_math_f32.hpp's exp) that the compiler vectorizes ------
 //
 // std::erf is a scalar libm call (≈ a third of an MLP epoch in a profile). For float we evaluate
 // erf with our own polynomials, fitted here by iteratively reweighted least squares on relative
@@ -104,27 +106,8 @@ Var<T> relu(Var<T> a) {
 // Beyond |z| = 4, e^{−z²}·B < 2e-8 and erf rounds to ±1 in float.
 namespace {
 
-// e^y for y ≤ 0 (y < −87 gives 0): 2^k·e^r with |r| ≤ ln2/2 and a degree-7 Taylor polynomial.
-__attribute__((always_inline)) inline float exp_nonpos(float y) {
-    const float yc = y < -87.0f ? -87.0f : y;
-    // k = round(y·log2 e) by the 1.5·2²³ trick (|y·log2 e| < 2²²), which vectorizes without SSE4.1's round
-    const float kf = (yc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    const float r = (yc - kf * 0.693145751953125f) - kf * 1.42860682030941723212e-6f;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    const int k = int(kf);
-    const float scale = __builtin_bit_cast(float, (k + 127) << 23);
-    return y < -87.0f ? 0.0f : p * scale;
-}
-
 // erf(z), given e = e^{−z²} (shared with GELU's derivative).
-__attribute__((always_inline)) inline float erf_with_exp(float z, float e) {
+GT_F32_INLINE float erf_with_exp(float z, float e) {
     const float a = z < 0.0f ? -z : z;
     const float s = z * z;
     float pa = -0.0005631457574629406f;
@@ -154,10 +137,10 @@ constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
 // The loop bodies, inlined into one function per instruction set (GCC 12 does not vectorize these
 // loops inside target_clones functions, so the dispatch is by hand, once per call).
 template <bool Backward>
-__attribute__((always_inline)) inline void gelu_loop(const float* x, const float* g, float* out, std::size_t n) {
+GT_F32_INLINE void gelu_loop(const float* x, const float* g, float* out, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         const float xi = x[i], z = xi * kInvSqrt2;
-        const float e = exp_nonpos(-z * z);
+        const float e = f32::exp_nonpos(-z * z);
         const float phi2 = 1.0f + erf_with_exp(z, e);  // 2Φ(x)
         if constexpr (Backward)
             out[i] += g[i] * (0.5f * phi2 + xi * kInvSqrt2Pi * e);  // ga += g·(Φ(x) + x·φ(x))
@@ -166,31 +149,19 @@ __attribute__((always_inline)) inline void gelu_loop(const float* x, const float
     }
 }
 
-__attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))) void gelu_avx512(bool bw, const float* x,
-                                                                              const float* g, float* out,
-                                                                              std::size_t n) {
+GT_TARGET_AVX512 void gelu_avx512(bool bw, const float* x, const float* g, float* out, std::size_t n) {
     if (bw) gelu_loop<true>(x, g, out, n);
     else gelu_loop<false>(x, g, out, n);
 }
-__attribute__((target("avx2,fma"))) void gelu_avx2(bool bw, const float* x, const float* g, float* out,
-                                                   std::size_t n) {
+GT_TARGET_AVX2 void gelu_avx2(bool bw, const float* x, const float* g, float* out, std::size_t n) {
     if (bw) gelu_loop<true>(x, g, out, n);
     else gelu_loop<false>(x, g, out, n);
 }
-void gelu_generic(bool bw, const float* x, const float* g, float* out, std::size_t n) {
+GT_TARGET_BASELINE void gelu_generic(bool bw, const float* x, const float* g, float* out, std::size_t n) {
     if (bw) gelu_loop<true>(x, g, out, n);
     else gelu_loop<false>(x, g, out, n);
 }
-
-using GeluKernel = void (*)(bool, const float*, const float*, float*, std::size_t);
-GeluKernel pick_gelu_kernel() {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
-        return gelu_avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return gelu_avx2;
-    return gelu_generic;
-}
-const GeluKernel gelu_kernel = pick_gelu_kernel();
+const auto gelu_kernel = f32::pick(gelu_avx512, gelu_avx2, gelu_generic);
 
 void gelu_forward_f32(const float* x, float* y, std::size_t n) { gelu_kernel(false, x, nullptr, y, n); }
 // ga += g · (Φ(x) + x·φ(x)),  Φ(x) = ½(1 + erf(x/√2)),  φ(x) = e^{−x²/2}/√(2π)
@@ -221,11 +192,63 @@ Var<T> gelu(Var<T> a) {
     }
 }
 
+// ---- float sigmoid: the shared vectorized exp, compiled per instruction set like GELU's -------------
+//   Mode 0: y = σ(x) = (x < 0 ? e : 1)/(1 + e) with e = e^{−|x|} ≤ 1, so nothing overflows; relative
+//           error ≤ 2e-7. Like PyTorch's: σ(x) = 1 from x ≈ 17, denormal below x ≈ −87.3 (σ(−100) ≈
+//           3.7e-44), 0 below x ≈ −104 and at −∞, NaN → NaN.
+//   Mode 1: ga = g·y·(1 − y) (fresh gradient buffer);  2: ga += g·y·(1 − y)  (a = y, the saved output)
+namespace {
+template <int Mode>
+GT_F32_INLINE void sigmoid_loop(const float* a, const float* g, float* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const float ai = a[i];
+        if constexpr (Mode == 0) {
+            const float e = f32::exp_nonpos(-__builtin_fabsf(ai));
+            out[i] = (ai < 0.0f ? e : 1.0f) / (1.0f + e);
+        } else if constexpr (Mode == 1) {
+            out[i] = g[i] * (ai * (1.0f - ai));
+        } else {
+            out[i] += g[i] * (ai * (1.0f - ai));
+        }
+    }
+}
+GT_TARGET_AVX512 void sigmoid_avx512(int mode, const float* a, const float* g, float* out, std::size_t n) {
+    if (mode == 0) sigmoid_loop<0>(a, g, out, n);
+    else if (mode == 1) sigmoid_loop<1>(a, g, out, n);
+    else sigmoid_loop<2>(a, g, out, n);
+}
+GT_TARGET_AVX2 void sigmoid_avx2(int mode, const float* a, const float* g, float* out, std::size_t n) {
+    if (mode == 0) sigmoid_loop<0>(a, g, out, n);
+    else if (mode == 1) sigmoid_loop<1>(a, g, out, n);
+    else sigmoid_loop<2>(a, g, out, n);
+}
+GT_TARGET_BASELINE void sigmoid_generic(int mode, const float* a, const float* g, float* out, std::size_t n) {
+    if (mode == 0) sigmoid_loop<0>(a, g, out, n);
+    else if (mode == 1) sigmoid_loop<1>(a, g, out, n);
+    else sigmoid_loop<2>(a, g, out, n);
+}
+const auto sigmoid_kernel = f32::pick(sigmoid_avx512, sigmoid_avx2, sigmoid_generic);
+}  // namespace
+
 template <class T>
 Var<T> sigmoid(Var<T> a) {
-    return pointwise<T>("sigmoid", a,
-                        [](T x) { return x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x)); },
-                        [](T, T y) { return y * (T(1) - y); });
+    if constexpr (std::is_same_v<T, float>) {
+        Tape<float>& t = tape_of(a, "sigmoid");
+        Var<float> out = t.push("sigmoid", shape_of(t.value(a)), {a});
+        const std::size_t n = t.value(a).size();
+        sigmoid_kernel(0, t.value(a).data(), nullptr, t.mutable_value(out).data(), n);
+        t.set_backward(out, [n](Tape<float>& t, int self) {
+            bool overwrite = false;
+            float* ga = t.grad_write(t.parents(self)[0], overwrite).data();
+            sigmoid_kernel(overwrite ? 1 : 2, t.value(self).data(), t.grad_of(self).data(), ga, n);
+        });
+        return out;
+    } else {
+        return pointwise<T>(
+            "sigmoid", a,
+            [](T x) { return x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x)); },
+            [](T, T y) { return y * (T(1) - y); });
+    }
 }
 
 template <class T>

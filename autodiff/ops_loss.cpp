@@ -1,8 +1,11 @@
 #include "autodiff/ops_loss.hpp"
 
+#include "autodiff/fast_math_f32.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 namespace gt {
 
@@ -114,6 +117,86 @@ Var<T> mse(Var<T> pred, Var<T> target) {
     return out;
 }
 
+// ---- float BCE: the shared vectorized log, compiled per instruction set (see fast_math_f32.hpp) -----
+namespace {
+
+// max(log p, −100) and max(log(1 − p), −100) for p ∈ [0, 1]. log(1 − p) = log u + e/u where u = fl(1 − p)
+// and e = (−p) − (u − 1) is its exact rounding error (Fast2Sum, |1| ≥ |p|); e = 0 for p ≥ ½ (Sterbenz).
+// So log1p(−p) stays within 1.7 ulp for every float p ∈ [0, 1), tiny p and p near 1 included.
+GT_F32_INLINE void bce_logs(float p, float& lp, float& l1p) {
+    const float l = f32::log_nonneg(p);
+    lp = l < -100.0f ? -100.0f : l;
+    const float u = 1.0f - p;
+    const float e = (-p) - (u - 1.0f);
+    const float l1 = f32::log_nonneg(u) + e / (u < 0.5f ? 0.5f : u);
+    l1p = l1 < -100.0f ? -100.0f : l1;
+}
+
+enum BceMode { kBceSum, kBceGradPWrite, kBceGradPAdd, kBceGradYWrite, kBceGradYAdd };
+
+// kBceSum returns Σ −(y·lp + (1 − y)·l1p), summed in 16 double lanes (then across them); the others
+// write or add g·((p − y)/max(p(1 − p), 1e-12)) (∂p) or g·(l1p − lp) (∂y) into out.
+template <int Mode>
+GT_F32_INLINE double bce_loop(const float* p, const float* y, float g, float* out, std::size_t n) {
+    if constexpr (Mode == kBceSum) {
+        constexpr std::size_t L = 16;
+        double lane[L] = {};
+        const std::size_t n_full = n - n % L;
+        for (std::size_t i = 0; i < n_full; i += L)
+            for (std::size_t j = 0; j < L; ++j) {
+                float lp, l1p;
+                bce_logs(p[i + j], lp, l1p);
+                lane[j] -= double(y[i + j] * lp + (1.0f - y[i + j]) * l1p);
+            }
+        double acc = 0.0;
+        for (std::size_t i = n_full; i < n; ++i) {
+            float lp, l1p;
+            bce_logs(p[i], lp, l1p);
+            acc -= double(y[i] * lp + (1.0f - y[i]) * l1p);
+        }
+        for (std::size_t j = 0; j < L; ++j) acc += lane[j];
+        return acc;
+    } else {
+        for (std::size_t i = 0; i < n; ++i) {
+            float d;
+            if constexpr (Mode == kBceGradPWrite || Mode == kBceGradPAdd) {
+                const float pq = p[i] * (1.0f - p[i]);
+                d = g * ((p[i] - y[i]) / (pq < 1e-12f ? 1e-12f : pq));  // g last: g·(p − y) can be a denormal
+            } else {
+                float lp, l1p;
+                bce_logs(p[i], lp, l1p);
+                d = g * (l1p - lp);
+            }
+            if constexpr (Mode == kBceGradPWrite || Mode == kBceGradYWrite) out[i] = d;
+            else out[i] += d;
+        }
+        return 0.0;
+    }
+}
+
+template <class... A>
+GT_F32_INLINE double bce_dispatch(int mode, A... a) {
+    switch (mode) {
+        case kBceSum: return bce_loop<kBceSum>(a...);
+        case kBceGradPWrite: return bce_loop<kBceGradPWrite>(a...);
+        case kBceGradPAdd: return bce_loop<kBceGradPAdd>(a...);
+        case kBceGradYWrite: return bce_loop<kBceGradYWrite>(a...);
+        default: return bce_loop<kBceGradYAdd>(a...);
+    }
+}
+GT_TARGET_AVX512 double bce_avx512(int mode, const float* p, const float* y, float g, float* out, std::size_t n) {
+    return bce_dispatch(mode, p, y, g, out, n);
+}
+GT_TARGET_AVX2 double bce_avx2(int mode, const float* p, const float* y, float g, float* out, std::size_t n) {
+    return bce_dispatch(mode, p, y, g, out, n);
+}
+GT_TARGET_BASELINE double bce_generic(int mode, const float* p, const float* y, float g, float* out, std::size_t n) {
+    return bce_dispatch(mode, p, y, g, out, n);
+}
+const auto bce_kernel = f32::pick(bce_avx512, bce_avx2, bce_generic);
+
+}  // namespace
+
 template <class T>
 Var<T> binary_cross_entropy(Var<T> prob, Var<T> target, Reduction r) {
     Tape<T>& t = same_tape(prob, target, "binary_cross_entropy");
@@ -123,35 +206,55 @@ Var<T> binary_cross_entropy(Var<T> prob, Var<T> target, Reduction r) {
                          " differ");
     const std::size_t n = t.value(prob).size();
     const T* p = t.value(prob).data();
-    for (std::size_t i = 0; i < n; ++i)
-        if (!(p[i] >= T(0) && p[i] <= T(1)))
-            throw ValueError("binary_cross_entropy: input " + std::to_string(i) + " is " + std::to_string(p[i]) +
-                             ", expected a probability in [0, 1]");
+    int invalid = 0;  // a branch-free pass first; the index is looked for only on failure
+    for (std::size_t i = 0; i < n; ++i) invalid |= !(p[i] >= T(0)) | !(p[i] <= T(1));
+    if (invalid)
+        for (std::size_t i = 0; i < n; ++i)
+            if (!(p[i] >= T(0) && p[i] <= T(1)))
+                throw ValueError("binary_cross_entropy: input " + std::to_string(i) + " is " + std::to_string(p[i]) +
+                                 ", expected a probability in [0, 1]");
     Var<T> out = t.push("binary_cross_entropy", Shape{}, {prob, target});
     const T* y = t.value(target).data();
-    T acc = T(0);
-    for (std::size_t i = 0; i < n; ++i) {
-        const T lp = std::max(std::log(p[i]), T(-100));
-        const T l1p = std::max(std::log1p(-p[i]), T(-100));
-        acc -= y[i] * lp + (T(1) - y[i]) * l1p;
-    }
     const T scale = (r == Reduction::Mean && n) ? T(1) / T(n) : T(1);
-    t.mutable_value(out).data()[0] = acc * scale;
+    if constexpr (std::is_same_v<T, float>) {
+        const double acc = bce_kernel(kBceSum, p, y, 0.0f, nullptr, n);
+        t.mutable_value(out).data()[0] = float(r == Reduction::Mean && n ? acc / double(n) : acc);
+    } else {
+        T acc = T(0);
+        for (std::size_t i = 0; i < n; ++i) {
+            const T lp = std::max(std::log(p[i]), T(-100));
+            const T l1p = std::max(std::log1p(-p[i]), T(-100));
+            acc -= y[i] * lp + (T(1) - y[i]) * l1p;
+        }
+        t.mutable_value(out).data()[0] = acc * scale;
+    }
     t.set_backward(out, [n, scale](Tape<T>& t, int self) {
         // ∂p = g·(p − y)/max(p(1−p), 1e-12) (PyTorch clamps the denominator); ∂y = g·(log(1−p) − log p)
         const int ip = t.parents(self)[0], iy = t.parents(self)[1];
         const T g = t.grad_of(self).data()[0] * scale;
         const T* p = t.value(ip).data();
         const T* y = t.value(iy).data();
-        if (t.needs_grad(ip)) {
-            T* gp = t.grad_acc(ip).data();
-            for (std::size_t i = 0; i < n; ++i)
-                gp[i] += g * (p[i] - y[i]) / std::max(p[i] * (T(1) - p[i]), T(1e-12));
-        }
-        if (t.needs_grad(iy)) {
-            T* gy = t.grad_acc(iy).data();
-            for (std::size_t i = 0; i < n; ++i)
-                gy[i] += g * (std::max(std::log1p(-p[i]), T(-100)) - std::max(std::log(p[i]), T(-100)));
+        if constexpr (std::is_same_v<T, float>) {
+            bool overwrite = false;
+            if (t.needs_grad(ip)) {
+                float* gp = t.grad_write(ip, overwrite).data();
+                bce_kernel(overwrite ? kBceGradPWrite : kBceGradPAdd, p, y, g, gp, n);
+            }
+            if (t.needs_grad(iy)) {
+                float* gy = t.grad_write(iy, overwrite).data();
+                bce_kernel(overwrite ? kBceGradYWrite : kBceGradYAdd, p, y, g, gy, n);
+            }
+        } else {
+            if (t.needs_grad(ip)) {
+                T* gp = t.grad_acc(ip).data();
+                for (std::size_t i = 0; i < n; ++i)
+                    gp[i] += g * (p[i] - y[i]) / std::max(p[i] * (T(1) - p[i]), T(1e-12));
+            }
+            if (t.needs_grad(iy)) {
+                T* gy = t.grad_acc(iy).data();
+                for (std::size_t i = 0; i < n; ++i)
+                    gy[i] += g * (std::max(std::log1p(-p[i]), T(-100)) - std::max(std::log(p[i]), T(-100)));
+            }
         }
     });
     return out;
