@@ -241,11 +241,13 @@ class Fig8 : public Figure {
         i.id = "fig8";
         i.title = "Lazy vs rich regime on a staircase target";
         i.shows = "‖y−y_OLS‖, ‖ŷ−y_OLS‖, ‖y−ŷ‖ over training for widths 32…1024: narrow nets move their features, wide ones do kernel regression";
-        i.estimate = {{"smoke", "~2 s"}, {"quick", "~75 s"}, {"paper", "~2.5 min"}};
+        i.estimate = {{"smoke", "~2 s"}, {"quick", "~5 min"}, {"paper", "~12 min"}};
         return i;
     }
     json defaults(const std::string& preset, const std::string&) const override {
-        json d = {{"seeds", {0}}, {"epochs", 2000}, {"lr", 0.01}, {"widths", {32, 128, 512, 1024}}, {"metric_every", 20},
+        // Five draws: in one draw widths 32 and 128 can swap (ours: seed 0), the mean over draws is
+        // ordered (paper preset: 1.74 < 1.82 < 1.95 < 1.98; quick, at 1000 epochs: 2.26 < 2.34 < 2.52 < 2.55).
+        json d = {{"seeds", {0, 1, 2, 3, 4}}, {"epochs", 2000}, {"lr", 0.01}, {"widths", {32, 128, 512, 1024}}, {"metric_every", 20},
                   {"ols_eps", 0.01}, {"n", 1000}, {"data_seed", 42}, {"checkpoint_every", 100}};
         if (preset == "smoke") {
             d["epochs"] = 100;
