@@ -24,14 +24,6 @@ const std::vector<std::pair<int, double>> kPaperMse = {{32, 1.7425}, {128, 1.825
 // ‖y − y_OLS‖ first → last, read from the paper's plot.
 const std::vector<std::pair<int, std::string>> kPaperOls = {{32, "50 → 39"}, {128, "40 → 33"}, {512, "22.5 → 18.5"}, {1024, "≈3–4, flat"}};
 
-// Mean and (population) standard deviation of a list of numbers.
-std::pair<double, double> mean_std(const std::vector<double>& v) {
-    double m = 0.0, q = 0.0;
-    for (double x : v) m += x / v.size();
-    for (double x : v) q += (x - m) * (x - m) / v.size();
-    return {m, std::sqrt(q)};
-}
-
 // One draw: seed s takes its data from data_seed + s and its initial weights from Rng(s); within a draw
 // the widths are created one after another from one stream, as in the notebook. Returns ‖y‖.
 template <class T>
@@ -178,21 +170,17 @@ Summary run_fig8(RunContext& ctx) {
         n, ctx.config.at("widths").dump(), lr, epochs, every, ctx.get<double>("ols_eps"), ctx.config.at("seeds").dump(),
         ctx.config.value("data_seed", 42), ctx.config.value("dtype", "float"));
     s.images = {"fig8.png"};
-    auto with_std = [&](const std::vector<double>& v, int digits) {
-        const auto [m, sd] = mean_std(v);
-        return S > 1 ? fmt_num(m, digits) + " ± " + fmt_num(sd, 2) : fmt_num(m, digits);
-    };
     for (std::size_t k = 0; k < W; ++k) {
         std::string pm = "—", po = "—";
         for (const auto& [w, v] : kPaperMse)
             if (std::size_t(w) == widths[k]) pm = fmt_num(v);
         for (const auto& [w, v] : kPaperOls)
             if (std::size_t(w) == widths[k]) po = v;
-        const std::string mean_of = S > 1 ? fmt::format(", mean ± std over {} draws", S) : "";
-        s.rows.push_back({fmt::format("final train MSE, width {} (epoch {}; paper: 2000, one draw){}", widths[k], epochs, mean_of),
-                          with_std(final_mse[k], 4), pm, "notebook output"});
+        const std::string over_draws = S > 1 ? fmt::format(", mean ± std over {} draws", S) : "";
+        s.rows.push_back({fmt::format("final train MSE, width {} (epoch {}; paper: 2000, one draw){}", widths[k], epochs, over_draws),
+                          mean_pm(final_mse[k], 4), pm, "notebook output"});
         s.rows.push_back({fmt::format("‖y − y_OLS‖ first → last, width {}{}", widths[k], S > 1 ? " (mean over draws)" : ""),
-                          fmt_num(mean_std(ols_first[k]).first, 3) + " → " + fmt_num(mean_std(ols_last[k]).first, 3), po,
+                          fmt_num(mean_of(ols_first[k]), 3) + " → " + fmt_num(mean_of(ols_last[k]), 3), po,
                           "read from the paper's plot"});
     }
     // Claims on the mean over draws; the detail also counts the draws in which each holds on its own.
@@ -205,8 +193,8 @@ Summary run_fig8(RunContext& ctx) {
         draws_inc += ok;
     }
     for (std::size_t k = 0; k < W; ++k) {
-        if (k && !(mean_std(final_mse[k]).first > mean_std(final_mse[k - 1]).first)) inc = false;
-        seq += (k ? " < " : "") + fmt_num(mean_std(final_mse[k]).first);
+        if (k && !(mean_of(final_mse[k]) > mean_of(final_mse[k - 1]))) inc = false;
+        seq += (k ? " < " : "") + fmt_num(mean_of(final_mse[k]));
     }
     if (S > 1) seq += fmt::format(" (mean over {} draws; increasing in {} of the {} draws on their own)", S, draws_inc, S);
     s.claims.push_back({"Final train MSE increases with width (wider = lazier = slower)", inc, seq});
@@ -215,15 +203,15 @@ Summary run_fig8(RunContext& ctx) {
         drop[si] = (ols_first.front()[si] - ols_last.front()[si]) / ynorm[si];
         move[si] = std::fabs(ols_first.back()[si] - ols_last.back()[si]) / ynorm[si];
     }
-    const double drop_n = mean_std(drop).first, move_w = mean_std(move).first;
+    const double drop_n = mean_of(drop), move_w = mean_of(move);
     s.claims.push_back({fmt::format("‖y − y_OLS‖ falls at width {} (rich regime: the features move toward y)", widths.front()),
                         drop_n >= 0.05,
-                        fmt::format("{} → {} (drop {:.1f}% of ‖y‖ = {:.1f}; pass ≥ 5%)", fmt_num(mean_std(ols_first.front()).first, 3),
-                                    fmt_num(mean_std(ols_last.front()).first, 3), 100 * drop_n, mean_std(ynorm).first)});
+                        fmt::format("{} → {} (drop {:.1f}% of ‖y‖ = {:.1f}; pass ≥ 5%)", fmt_num(mean_of(ols_first.front()), 3),
+                                    fmt_num(mean_of(ols_last.front()), 3), 100 * drop_n, mean_of(ynorm))});
     s.claims.push_back({fmt::format("‖y − y_OLS‖ nearly flat at width {} (lazy regime: kernel regression)", widths.back()),
                         move_w <= 0.05 && move_w * 2 < drop_n + 1e-12,
                         fmt::format("{} → {} (moves {:.1f}% of ‖y‖; pass ≤ 5% and less than half the narrow net's drop)",
-                                    fmt_num(mean_std(ols_first.back()).first, 3), fmt_num(mean_std(ols_last.back()).first, 3), 100 * move_w)});
+                                    fmt_num(mean_of(ols_first.back()), 3), fmt_num(mean_of(ols_last.back()), 3), 100 * move_w)});
     s.differences.push_back(
         "Data and init from our seeded RNG (the notebook uses torch.manual_seed(42)): same distributions, different draws.");
     if (S > 1)
