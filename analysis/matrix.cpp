@@ -1,6 +1,8 @@
 #include "analysis/matrix.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include <xtensor-blas/xlinalg.hpp>
@@ -66,8 +68,17 @@ bool cholesky_lower(const Tensor<T>& g, double ridge, Tensor<T>& l) {
     } catch (const std::runtime_error&) {
         return false;
     }
-    for (std::size_t i = 0; i < d; ++i)
-        if (!(l(i, i) > T(0)) || !std::isfinite(double(l(i, i)))) return false;
+    // A singular matrix can factor with a pivot at rounding level (its sign decided by the order of the
+    // sums), so a pivot² below d·ε·max diag counts as zero: the matrix is numerically singular. With a
+    // ridge λ > 0 every exact pivot² is ≥ λ, so a pivot² ≥ λ/2 is always accepted.
+    double max_diag = 0.0;
+    for (std::size_t i = 0; i < d; ++i) max_diag = std::max(max_diag, std::abs(double(m(i, i))));
+    double zero_pivot = double(d) * double(std::numeric_limits<T>::epsilon()) * max_diag;
+    if (ridge > 0.0) zero_pivot = std::min(zero_pivot, 0.5 * ridge);
+    for (std::size_t i = 0; i < d; ++i) {
+        const double p = double(l(i, i));
+        if (!(p > 0.0) || !std::isfinite(p) || p * p <= zero_pivot) return false;
+    }
     return true;
 }
 
