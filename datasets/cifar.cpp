@@ -1,4 +1,5 @@
 #include "datasets/cifar.hpp"
+#include "datasets/huge_pages.hpp"
 
 #include "datasets/file_bytes.hpp"
 
@@ -42,7 +43,7 @@ Dataset<T> read_cifar(const std::vector<std::string>& paths, const CifarFormat& 
     d.name = name;
     d.num_classes = format.num_classes;
     for (const std::string& p : paths) append_records(p, format, pixels, d.y);
-    d.x = Tensor<T>::from_shape({d.y.size(), 3, 32, 32});
+    d.x = sample_storage<T>({d.y.size(), 3, 32, 32});
     T* out = d.x.data();
     const T scale = T(1) / T(255);
     for (std::size_t i = 0; i < pixels.size(); ++i) out[i] = T(pixels[i]) * scale;

@@ -1,4 +1,5 @@
 #include "datasets/dataset.hpp"
+#include "datasets/huge_pages.hpp"
 
 #include <algorithm>
 
@@ -50,7 +51,7 @@ void gather_rows(const Tensor<T>& src, const std::size_t* index, std::size_t k, 
     shape[0] = k;
     // A moved-from tensor keeps its shape but not its storage, and resize() to the same shape is a
     // no-op: check the storage too, so a caller may hand in a tensor whose buffer it moved away.
-    if (shape_of(dst) != shape || dst.storage().size() != numel(shape)) dst = Tensor<T>::from_shape(shape);
+    if (shape_of(dst) != shape || dst.storage().size() != numel(shape)) dst = sample_storage<T>(shape);
     const T* s = src.data();
     T* o = dst.data();
     for (std::size_t i = 0; i < k; ++i) std::copy_n(s + index[i] * row, row, o + i * row);

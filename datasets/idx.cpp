@@ -1,4 +1,5 @@
 #include "datasets/idx.hpp"
+#include "datasets/huge_pages.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -59,7 +60,7 @@ IdxArray read_idx(const std::string& path, std::uint32_t magic) {
 template <class T>
 Tensor<T> read_idx_images(const std::string& path) {
     const IdxArray a = read_idx(path, kIdxImageMagic);
-    Tensor<T> x = Tensor<T>::from_shape({a.dims[0], 1, a.dims[1], a.dims[2]});
+    Tensor<T> x = sample_storage<T>({a.dims[0], 1, a.dims[1], a.dims[2]});
     T* out = x.data();
     const T scale = T(1) / T(255);
     for (std::size_t i = 0; i < a.values.size(); ++i) out[i] = T(a.values[i]) * scale;
