@@ -32,6 +32,12 @@ template <class T>
 void syrk_raw(bool trans_a, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda, T beta, T* c,
               std::size_t ldc);
 
+/// How syrk_raw computes the triangle. automatic: BLAS syrk, except with OpenBLAS's AVX-512 kernels for
+/// n ≥ 64 and k ≤ 256, where 32×32 blocks of the upper triangle, one small GEMM each, were measured
+/// faster (docs/performance.md). The other two force one path (tests, measurements).
+enum class SyrkPath { automatic, blas_syrk, gemm_blocks };
+void set_syrk_path(SyrkPath path);
+
 /// Opt-in accounting of the BLAS work done through this wrapper (off by default; the benchmark turns
 /// it on to measure the GEMMs' own rate): per call two clock reads and the multiply-add count
 /// (gemm 2·m·n·k, syrk n·(n+1)·k, the FLOPs BLAS executes).

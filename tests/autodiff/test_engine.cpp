@@ -2,9 +2,11 @@
 // and the error paths (each message must name the op and the shapes or values involved).
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "helpers.hpp"
 
@@ -303,6 +305,43 @@ BOOST_AUTO_TEST_CASE(gemm_accounting_counts_blas_work_only_when_on) {
     BOOST_TEST(s(3, 0) == 3.0);  // the mirrored lower triangle
     reset_gemm_stats();
     BOOST_TEST(gemm_stats().calls == 0);
+}
+
+// syrk_raw by BLAS syrk and by 32×32 GEMM blocks, against a long-double sum: both transposes, block
+// remainders (n = 100 is three full blocks and a 4-wide one), beta = 0 and 1, a leading dimension larger
+// than n, and a C whose lower triangle holds garbage on entry (both paths return the full symmetric C).
+BOOST_AUTO_TEST_CASE(syrk_paths_agree_with_a_direct_sum) {
+    Rng rng(11);
+    for (const SyrkPath path : {SyrkPath::blas_syrk, SyrkPath::gemm_blocks, SyrkPath::automatic})
+        for (const bool ta : {true, false})
+            for (const std::size_t n : {std::size_t(5), std::size_t(64), std::size_t(100)})
+                for (const std::size_t k : {std::size_t(1), std::size_t(37), std::size_t(256)})
+                    for (const double beta : {0.0, 1.0}) {
+                        const std::size_t lda = (ta ? n : k) + 3, ldc = n + 2;
+                        const std::size_t rows = ta ? k : n;
+                        std::vector<double> a(rows * lda), c(n * ldc), c0;
+                        for (auto& v : a) v = rng.normal();
+                        for (std::size_t i = 0; i < n; ++i)
+                            for (std::size_t j = 0; j < n; ++j)
+                                c[i * ldc + j] = i <= j ? rng.normal() : 1e30;  // lower: never read
+                        c0 = c;
+                        set_syrk_path(path);
+                        syrk_raw(ta, n, k, 0.5, a.data(), lda, beta, c.data(), ldc);
+                        set_syrk_path(SyrkPath::automatic);
+                        double worst = 0.0;
+                        for (std::size_t i = 0; i < n; ++i)
+                            for (std::size_t j = 0; j < n; ++j) {
+                                long double sum = 0;
+                                for (std::size_t r = 0; r < k; ++r)
+                                    sum += (long double)(ta ? a[r * lda + i] : a[i * lda + r]) *
+                                           (ta ? a[r * lda + j] : a[j * lda + r]);
+                                const double up = c0[std::min(i, j) * ldc + std::max(i, j)];
+                                const double want = 0.5 * double(sum) + (beta != 0.0 ? beta * up : 0.0);
+                                worst = std::max(worst, std::abs(c[i * ldc + j] - want) / (1.0 + std::abs(want)));
+                            }
+                        BOOST_TEST(worst < 1e-13, "path " << int(path) << " ta " << ta << " n " << n << " k " << k
+                                                          << " beta " << beta << ": " << worst);
+                    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
