@@ -3,8 +3,10 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "autodiff/cpu_features.hpp"  // GT_AVX512: the kernels are compiled for AVX-512F only
+#include "autodiff/parallel.hpp"
 
 namespace gt::conv_direct {
 
@@ -265,9 +267,13 @@ void forward(const T* x, const T* w, const T* bias, T* y, std::size_t B, std::si
     for (std::size_t o = 0; o < Cout; ++o)
         for (std::size_t ci = 0; ci < Cin; ++ci)
             for (std::size_t k = 0; k < 9; ++k) wt[(ci * 9 + k) * Cout + o] = w[(o * Cin + ci) * 9 + k];
-    for (std::size_t b = 0; b < B; ++b) {
-        conv_image(x + b * Cin * H * W, Cin, Cout, H, W, wt, bias, false, y + b * Cout * H * W);
-    }
+    const std::size_t parts = parallel_width(B);  // the images are independent: split the batch
+    parallel_parts(parts, [&](std::size_t p) {
+        std::size_t b0, b1;
+        part_range(B, parts, p, b0, b1);
+        for (std::size_t b = b0; b < b1; ++b)
+            conv_image(x + b * Cin * H * W, Cin, Cout, H, W, wt, bias, false, y + b * Cout * H * W);
+    });
 }
 
 template <class T>
@@ -279,22 +285,27 @@ void backward_input(const T* gy, const T* w, T* gx, bool accumulate, std::size_t
     for (std::size_t o = 0; o < Cout; ++o)
         for (std::size_t ci = 0; ci < Cin; ++ci)
             for (std::size_t k = 0; k < 9; ++k) wf[(o * 9 + k) * Cin + ci] = w[(o * Cin + ci) * 9 + (8 - k)];
-    for (std::size_t b = 0; b < B; ++b) {
-        conv_image(gy + b * Cout * H * W, Cout, Cin, H, W, wf, static_cast<const T*>(nullptr), accumulate, gx + b * Cin * H * W);
-    }
+    const std::size_t parts = parallel_width(B);
+    parallel_parts(parts, [&](std::size_t p) {
+        std::size_t b0, b1;
+        part_range(B, parts, p, b0, b1);
+        for (std::size_t b = b0; b < b1; ++b)
+            conv_image(gy + b * Cout * H * W, Cout, Cin, H, W, wf, static_cast<const T*>(nullptr), accumulate,
+                       gx + b * Cin * H * W);
+    });
 }
 
+namespace {
+// The weight (and bias) gradient of images [b0, b1), accumulated into gwT (Cin, 9, CoP), zeroed here,
+// and gb (Cout), added to. xpad and gyT are this part's scratch.
 template <class T>
-void backward_weight(const T* gy, const T* x, T* gw, T* gb, std::size_t B, std::size_t Cin, std::size_t Cout,
-                     std::size_t H, std::size_t W, T* scratch) {
+void wgrad_images(const T* gy, const T* x, bool want_w, T* gb, std::size_t b0, std::size_t b1, std::size_t Cin,
+                  std::size_t Cout, std::size_t H, std::size_t W, T* xpad, T* gyT, T* gwT) {
     const std::size_t N = Vec<T>::N, CoP = round_up(Cout, N), HW = H * W;
-    T* xpad = scratch;
-    T* gyT = xpad + Cin * (H + 2) * (W + 2);  // (H·W, CoP), lanes past Cout zero
-    T* gwT = gyT + HW * CoP;                   // (Cin, 9, CoP)
-    if (gw) std::fill(gwT, gwT + Cin * 9 * CoP, T(0));
-    for (std::size_t b = 0; b < B; ++b) {
+    if (want_w) std::fill(gwT, gwT + Cin * 9 * CoP, T(0));
+    for (std::size_t b = b0; b < b1; ++b) {
         const T* g = gy + b * Cout * HW;
-        if (!gw) {
+        if (!want_w) {
             for (std::size_t o = 0; o < Cout; ++o) {
                 T s = T(0);
                 for (std::size_t p = 0; p < HW; ++p) s += g[o * HW + p];
@@ -310,10 +321,43 @@ void backward_weight(const T* gy, const T* x, T* gw, T* gb, std::size_t B, std::
             if (ci < Cin) wgrad_block<T, 1>(xpad, gyT, CoP, cb, ci, H, W, gwT);
         }
     }
-    if (gw)
+}
+}  // namespace
+
+template <class T>
+void backward_weight(const T* gy, const T* x, T* gw, T* gb, std::size_t B, std::size_t Cin, std::size_t Cout,
+                     std::size_t H, std::size_t W, T* scratch) {
+    const std::size_t N = Vec<T>::N, CoP = round_up(Cout, N), HW = H * W;
+    const std::size_t pad = Cin * (H + 2) * (W + 2), per_part = pad + HW * CoP + Cin * 9 * CoP;
+    // Part 0 uses the caller's scratch and adds to gb directly (one thread: the same sums as a plain loop);
+    // the other parts use a buffer of their thread, and their gwT and gb partials are added in part order
+    // afterwards, so the result depends only on the thread count.
+    const std::size_t parts = parallel_width(B);
+    std::vector<T*> bufs(parts, nullptr);
+    bufs[0] = scratch;
+    parallel_parts(parts, [&](std::size_t p) {
+        std::size_t b0, b1;
+        part_range(B, parts, p, b0, b1);
+        T* part_gb = gb;
+        if (p > 0) {
+            static thread_local std::vector<T> own;
+            if (own.size() < per_part + Cout) own.resize(per_part + Cout);
+            bufs[p] = own.data();
+            part_gb = gb ? own.data() + per_part : nullptr;
+            if (part_gb) std::fill(part_gb, part_gb + Cout, T(0));
+        }
+        T* s = bufs[p];
+        wgrad_images(gy, x, gw != nullptr, part_gb, b0, b1, Cin, Cout, H, W, s, s + pad, s + pad + HW * CoP);
+    });
+    for (std::size_t p = 1; gb && p < parts; ++p)
+        for (std::size_t o = 0; o < Cout; ++o) gb[o] += bufs[p][per_part + o];
+    if (!gw) return;
+    for (std::size_t p = 0; p < parts; ++p) {
+        const T* gwT = bufs[p] + pad + HW * CoP;
         for (std::size_t o = 0; o < Cout; ++o)
             for (std::size_t ci = 0; ci < Cin; ++ci)
                 for (std::size_t k = 0; k < 9; ++k) gw[(o * Cin + ci) * 9 + k] += gwT[(ci * 9 + k) * CoP + o];
+    }
 }
 
 #define GT_INSTANTIATE(T)                                                                                        \

@@ -127,6 +127,45 @@ BOOST_AUTO_TEST_CASE(matches_im2col_on_random_shapes) {
     }
 }
 
+// With 2 threads the direct kernels split the batch (autodiff/parallel.hpp): the output and ∂x are
+// computed per image exactly as with 1 thread, ∂w and ∂b sum the two halves' partials in a fixed order;
+// odd batches split unevenly and a batch of 1 runs on one thread.
+BOOST_AUTO_TEST_CASE(two_threads_split_the_batch_with_the_same_results) {
+    if (skip_without_kernel()) return;
+    struct ThreadGuard {
+        int before = num_threads();
+        ~ThreadGuard() { set_num_threads(before); }
+    } restore;
+    Rng rng(7);
+    for (const std::size_t B : {std::size_t(1), std::size_t(2), std::size_t(5), std::size_t(64)}) {
+        const std::size_t Cin = 3, Cout = 16, H = 14, W = 13;
+        const Tensor<double> x = uniform(rng, {B, Cin, H, W}), w = uniform(rng, {Cout, Cin, 3, 3}),
+                             b = uniform(rng, {Cout}), R = uniform(rng, {B, Cout, H, W}),
+                             S = uniform(rng, {B, Cin, H, W});
+        for (const bool shared : {false, true}) {
+            set_num_threads(1);
+            const ConvResult one = run_conv<float>(ConvAlgorithm::Direct, x, w, b, R, S, true, shared);
+            const ConvResult one_d = run_conv<double>(ConvAlgorithm::Direct, x, w, b, R, S, true, shared);
+            set_num_threads(2);
+            BOOST_TEST(num_threads() == 2);
+            const ConvResult two = run_conv<float>(ConvAlgorithm::Direct, x, w, b, R, S, true, shared);
+            const ConvResult two_d = run_conv<double>(ConvAlgorithm::Direct, x, w, b, R, S, true, shared);
+            const ConvResult ref = run_conv<double>(ConvAlgorithm::Im2col, x, w, b, R, S, true, shared);
+            const std::string what = "B=" + std::to_string(B) + (shared ? " x-shared" : "");
+            BOOST_TEST(rel_diff(two.y, one.y) == 0.0, what);
+            BOOST_TEST(rel_diff(two.gx, one.gx) == 0.0, what);
+            BOOST_TEST(rel_diff(two.gw, one.gw) < 2e-5, what << ": ∂w " << rel_diff(two.gw, one.gw));
+            BOOST_TEST(rel_diff(two.gb, one.gb) < 2e-5, what << ": ∂b " << rel_diff(two.gb, one.gb));
+            BOOST_TEST(rel_diff(two_d.gw, one_d.gw) < 1e-14, what);
+            BOOST_TEST(rel_diff(two_d.gb, one_d.gb) < 1e-14, what);
+            BOOST_TEST(rel_diff(two_d.y, ref.y) < 1e-12, what);
+            BOOST_TEST(rel_diff(two_d.gx, ref.gx) < 1e-12, what);
+            BOOST_TEST(rel_diff(two_d.gw, ref.gw) < 1e-12, what);
+            BOOST_TEST(rel_diff(two_d.gb, ref.gb) < 1e-12, what);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(weight_gradient_accumulates_over_two_uses) {
     // The same kernel applied twice (as a parameter would be): both contributions add up in ∂w.
     if (skip_without_kernel()) return;

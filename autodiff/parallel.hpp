@@ -1,0 +1,28 @@
+#pragma once
+// Splitting a loop over independent items (the images of a batch) across gramtape's threads.
+//
+// gramtape's thread count is OpenBLAS's (gt::set_num_threads). Kernels that are not BLAS calls and
+// whose items are independent (the direct convolution's images) use the same count through
+// parallel_parts: part 0 runs on the calling thread, the others on helper threads that persist across
+// calls and sleep on a condition variable between them. One call at a time (calls from several
+// threads at once are serialised). The split is fixed by the count, so results are deterministic for
+// a given thread count.
+#include <cstddef>
+#include <functional>
+
+namespace gt {
+
+/// The number of parts parallel_parts will use for `items` items: min(items, gt::num_threads()), ≥ 1.
+std::size_t parallel_width(std::size_t items);
+
+/// Calls fn(part) for part = 0 … parts − 1, concurrently, and returns when all have finished.
+/// fn must not throw.
+void parallel_parts(std::size_t parts, const std::function<void(std::size_t)>& fn);
+
+/// [begin, end) of part p when n items are split into `parts` contiguous, nearly equal ranges.
+inline void part_range(std::size_t n, std::size_t parts, std::size_t p, std::size_t& begin, std::size_t& end) {
+    begin = n * p / parts;
+    end = n * (p + 1) / parts;
+}
+
+}  // namespace gt
