@@ -50,7 +50,7 @@ void set_gemm_accounting(bool on);
 GemmStats gemm_stats();
 void reset_gemm_stats();
 
-/// Sets the BLAS thread count (the only thread pool gramtape uses).
+/// Sets the thread count: OpenBLAS's, which the direct convolution's batch split (autodiff/parallel.hpp) also uses.
 void set_num_threads(int n);
 int num_threads();
 

@@ -354,7 +354,7 @@ void add_run_flags(CLI::App* app, Flags& f, const Figure* fig) {
     app->add_option("--preset", f.preset, "smoke (seconds), quick (minutes) or paper (the paper's settings)")
         ->check(CLI::IsMember(presets()))
         ->capture_default_str();
-    app->add_option("--threads", f.threads, "BLAS threads (the only thread pool)")
+    app->add_option("--threads", f.threads, "threads: OpenBLAS's and the direct convolution's batch split")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     app->add_option("--out", f.out, "root folder of the run folders")->capture_default_str();
