@@ -267,10 +267,7 @@ void forward(const T* x, const T* w, const T* bias, T* y, std::size_t B, std::si
     for (std::size_t o = 0; o < Cout; ++o)
         for (std::size_t ci = 0; ci < Cin; ++ci)
             for (std::size_t k = 0; k < 9; ++k) wt[(ci * 9 + k) * Cout + o] = w[(o * Cin + ci) * 9 + k];
-    const std::size_t parts = parallel_width(B);  // the images are independent: split the batch
-    parallel_parts(parts, [&](std::size_t p) {
-        std::size_t b0, b1;
-        part_range(B, parts, p, b0, b1);
+    parallel_ranges(B, [&](std::size_t b0, std::size_t b1) {  // the images are independent: split the batch
         for (std::size_t b = b0; b < b1; ++b)
             conv_image(x + b * Cin * H * W, Cin, Cout, H, W, wt, bias, false, y + b * Cout * H * W);
     });
@@ -285,10 +282,7 @@ void backward_input(const T* gy, const T* w, T* gx, bool accumulate, std::size_t
     for (std::size_t o = 0; o < Cout; ++o)
         for (std::size_t ci = 0; ci < Cin; ++ci)
             for (std::size_t k = 0; k < 9; ++k) wf[(o * 9 + k) * Cin + ci] = w[(o * Cin + ci) * 9 + (8 - k)];
-    const std::size_t parts = parallel_width(B);
-    parallel_parts(parts, [&](std::size_t p) {
-        std::size_t b0, b1;
-        part_range(B, parts, p, b0, b1);
+    parallel_ranges(B, [&](std::size_t b0, std::size_t b1) {
         for (std::size_t b = b0; b < b1; ++b)
             conv_image(gy + b * Cout * H * W, Cout, Cin, H, W, wf, static_cast<const T*>(nullptr), accumulate,
                        gx + b * Cin * H * W);

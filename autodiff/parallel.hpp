@@ -25,4 +25,15 @@ inline void part_range(std::size_t n, std::size_t parts, std::size_t p, std::siz
     end = n * (p + 1) / parts;
 }
 
+/// Splits n items into parallel_width(n) contiguous parts and calls fn(begin, end) for each, concurrently.
+template <class Fn>
+void parallel_ranges(std::size_t n, Fn&& fn) {
+    const std::size_t parts = parallel_width(n);
+    parallel_parts(parts, [&](std::size_t p) {
+        std::size_t begin, end;
+        part_range(n, parts, p, begin, end);
+        fn(begin, end);
+    });
+}
+
 }  // namespace gt
