@@ -1,0 +1,3 @@
+// (being written)
+#include <boost/test/unit_test.hpp>
+#include "tests/reliability/cli_helpers.hpp"
