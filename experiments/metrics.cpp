@@ -93,6 +93,12 @@ void MetricsLog::drop_after(const std::string& run, long epoch) {
     rows_ = std::move(kept);
 }
 
+std::size_t MetricsLog::count(const std::string& run, long max_epoch) const {
+    std::size_t n = 0;
+    for (const auto& r : rows_) n += r.run == run && (max_epoch < 0 || r.epoch <= max_epoch);
+    return n;
+}
+
 void MetricsLog::drop_run(const std::string& run) {
     std::vector<MetricRow> kept;
     for (auto& r : rows_)

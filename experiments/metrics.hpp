@@ -36,6 +36,8 @@ class MetricsLog {
     void drop_run(const std::string& run);
 
     const std::vector<MetricRow>& rows() const { return rows_; }
+    /// Rows of `run` with epoch <= max_epoch (all its rows by default).
+    std::size_t count(const std::string& run, long max_epoch = -1) const;
     /// Values of one (run, layer, metric) in insertion order, with their epochs.
     std::vector<std::pair<long, double>> series(const std::string& run, const std::string& metric,
                                                 const std::string& layer = "") const;

@@ -13,6 +13,7 @@
 #include "autodiff/gemm.hpp"
 #include "experiments/figure.hpp"
 #include "experiments/io.hpp"
+#include "experiments/run_lock.hpp"
 
 #ifndef GT_SOURCE_DIR
 #define GT_SOURCE_DIR "."
@@ -80,15 +81,27 @@ RunFolder RunFolder::open(const fs::path& root, const std::string& name, const j
                 "use another {} or delete the folder to start over",
                 f.path_.string(), diff, old.contains(diff) ? old.at(diff).dump() : "absent",
                 config.contains(diff) ? config.at(diff).dump() : "absent", flag));
+        f.lock_ = RunLock::acquire(f.path_);  // after the config check: a changed config is refused first
         f.resumed_ = true;
+        if (f.lock_->stale_pid())
+            std::fprintf(stderr, "gramtape: run folder '%s': process %ld stopped while writing it; taking over\n",
+                         f.path_.string().c_str(), f.lock_->stale_pid());
         remove_stale_temporaries(f.path_);
-        if (fs::exists(f.path_ / "progress.json")) f.progress_ = read_json(f.path_ / "progress.json");
+        if (fs::exists(f.path_ / "progress.json")) {
+            f.progress_ = read_json(f.path_ / "progress.json");
+            check_progress_record(f.progress_, f.path_ / "progress.json");
+        }
         f.base_seconds_ = f.progress_.value("seconds", 0.0);
     } else {
         fs::create_directories(f.path_, ec);
         if (ec)
             throw UsageError(fmt::format("{} '{}': cannot create the run folder '{}' ({})", flag, root.string(),
                                          f.path_.string(), ec.message()));
+        f.lock_ = RunLock::acquire(f.path_);
+        if (fs::exists(f.path_ / "config.json"))  // another process created it between our two looks
+            throw UsageError(fmt::format("run folder '{}' was created by another process just now; run the command "
+                                         "again to resume it",
+                                         f.path_.string()));
     }
     // Probe writability now, before any training, so a read-only folder fails fast.
     try {
@@ -97,6 +110,48 @@ RunFolder RunFolder::open(const fs::path& root, const std::string& name, const j
         throw UsageError(fmt::format("{} '{}': folder is not writable ({})", flag, root.string(), e.what()));
     }
     return f;
+}
+
+void check_progress_record(const json& p, const fs::path& file) {
+    auto bad = [&](const std::string& key, const std::string& want, const json& found) {
+        throw IoError(fmt::format("{}: '{}' must be {}, found {}; delete the run folder to start the run over",
+                                  file.string(), key, want, found.dump().substr(0, 80)));
+    };
+    if (!p.is_object()) bad("(the file)", "a JSON object", p);
+    if (p.contains("seconds") && !(p.at("seconds").is_number() && p.at("seconds").get<double>() >= 0))
+        bad("seconds", "a number >= 0", p.at("seconds"));
+    if (p.contains("complete") && !p.at("complete").is_boolean()) bad("complete", "true or false", p.at("complete"));
+    if (p.contains("runs")) {
+        const json& runs = p.at("runs");
+        if (!runs.is_object()) bad("runs", "an object of runs", runs);
+        for (auto it = runs.begin(); it != runs.end(); ++it) {
+            const std::string k = "runs." + it.key();
+            if (!it->is_object()) bad(k, "an object like {\"epoch\": 3}", *it);
+            if (!it->contains("epoch") || !it->at("epoch").is_number_unsigned()) bad(k + ".epoch", "a whole number >= 0", it->value("epoch", json()));
+        }
+    }
+    if (p.contains("data")) {
+        const json& d = p.at("data");
+        if (!d.is_object()) bad("data", "an object of fingerprints", d);
+        for (auto it = d.begin(); it != d.end(); ++it)
+            if (!it->is_string()) bad("data." + it.key(), "a fingerprint string", *it);
+    }
+}
+
+void RunFolder::check_data_fingerprint(const std::string& key, const std::string& fingerprint,
+                                       const std::string& data_dir) {
+    const json recorded = progress_.value("data", json::object()).value(key, json());
+    if (recorded.is_null()) {  // recorded with the first finished epoch's progress
+        progress_["data"][key] = fingerprint;
+        return;
+    }
+    if (recorded.get<std::string>() != fingerprint)
+        throw IoError(fmt::format(
+            "data '{}' under --data-dir '{}' is not the data this run began with (SHA-256 {}… now, {}… recorded in "
+            "{}): resuming would mix two datasets; point --data-dir at the original files, or delete the run "
+            "folder to start over",
+            key, data_dir, fingerprint.substr(0, 12), recorded.get<std::string>().substr(0, 12),
+            (path_ / "progress.json").string()));
 }
 
 fs::path RunFolder::checkpoint_dir() const {

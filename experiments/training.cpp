@@ -14,6 +14,7 @@
 #include "datasets/subset.hpp"
 #include "experiments/figure.hpp"
 #include "experiments/io.hpp"
+#include "experiments/sha256.hpp"
 
 namespace gt::experiments {
 
@@ -23,7 +24,21 @@ data::Split<T> load_split(const RunContext& ctx) {
     o.data_dir = ctx.data_dir();
     o.seed = ctx.config.value("subset_seed", 0);
     o.n = ctx.config.value("train_subset", 0);
-    return data::load<T>(ctx.dataset(), o);
+    data::Split<T> split = data::load<T>(ctx.dataset(), o);
+    if (ctx.folder) ctx.folder->check_data_fingerprint(ctx.dataset(), data_fingerprint(split), o.data_dir);
+    return split;
+}
+
+template <class T>
+std::string data_fingerprint(const data::Split<T>& s) {
+    Sha256 h;
+    for (const data::Dataset<T>* d : {&s.train, &s.test}) {
+        const std::uint64_t n[2] = {d->x.size(), d->y.size()};
+        h.update(n, sizeof n);
+        h.update(d->x.data(), d->x.size() * sizeof(T));
+        h.update(d->y.data(), d->y.size() * sizeof(d->y[0]));
+    }
+    return h.hex();
 }
 
 template <class T>
@@ -61,55 +76,6 @@ double accuracy(nn::DNN<T>& model, const data::Dataset<T>& d) {
     return loss_and_accuracy(model, d).second;
 }
 
-template <class T>
-void save_state(const fs::path& dir, const std::string& tag, const std::vector<nn::Parameter<T>*>& params,
-                nn::Optimizer<T>* opt, const json& extra) {
-    const fs::path d = dir / tag;
-    fs::create_directories(d);
-    std::error_code ec;
-    fs::remove(d / "state.json", ec);  // invalid until the new state is complete
-    for (auto* p : params) save_npy(d / (p->name + ".npy"), p->value);
-    json j;
-    j["extra"] = extra;
-    if (opt) {
-        j["optimizer"] = opt->kind();
-        j["steps"] = opt->steps();
-        for (const auto& s : opt->state()) save_npy(d / ("opt." + s.name + ".npy"), *s.tensor);
-    }
-    write_json_atomic(d / "state.json", j);
-}
-
-template <class T>
-json load_state(const fs::path& dir, const std::string& tag, const std::vector<nn::Parameter<T>*>& params,
-                nn::Optimizer<T>* opt) {
-    const fs::path d = dir / tag;
-    if (!fs::exists(d / "state.json")) return json();
-    const json j = read_json(d / "state.json");
-    auto load_into = [&](const fs::path& f, Tensor<T>& t) {
-        if (!fs::exists(f)) throw IoError("checkpoint " + d.string() + ": missing " + f.filename().string());
-        Tensor<T> v = data::read_npy<T>(f.string());
-        if (v.shape() != t.shape())
-            throw IoError(fmt::format("checkpoint {}: {} has shape {}, expected {}", d.string(), f.filename().string(),
-                                      shape_str(shape_of(v)), shape_str(shape_of(t))));
-        t = std::move(v);
-    };
-    for (auto* p : params) load_into(d / (p->name + ".npy"), p->value);
-    if (opt) {
-        if (j.value("optimizer", std::string()) != opt->kind())
-            throw IoError(fmt::format("checkpoint {}: optimizer {} saved, {} expected", d.string(),
-                                      j.value("optimizer", std::string("none")), opt->kind()));
-        for (const auto& s : opt->state()) {
-            const fs::path f = d / ("opt." + s.name + ".npy");
-            if (fs::exists(f)) {
-                Tensor<T> v = data::read_npy<T>(f.string());
-                *s.tensor = std::move(v);
-            }
-        }
-        opt->set_steps(j.value("steps", std::uint64_t(0)));
-    }
-    return j.at("extra");
-}
-
 void maybe_interrupt(long epoch) {
     const char* e = std::getenv("GT_INTERRUPT_AFTER_EPOCH");
     if (e && std::atol(e) == epoch) throw Error(fmt::format("interrupted after epoch {} (GT_INTERRUPT_AFTER_EPOCH)", epoch));
@@ -129,9 +95,8 @@ long start_or_resume(RunContext& ctx, const std::string& run, const std::string&
         fresh();
         return 0;
     }
-    const long epoch = extra.at("epoch").get<long>();
+    const long epoch = resume_metrics(ctx, run, extra);
     loader.restore(extra.at("loader").get<std::string>());
-    ctx.metrics->drop_after(run, epoch);
     return epoch;
 }
 
@@ -140,11 +105,45 @@ void finish_epoch(RunContext& ctx, const std::string& run, const std::string& ta
                   const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt,
                   const data::BatchLoader<T>& loader, long epoch) {
     ctx.metrics->flush();
-    save_state<T>(ctx.folder->checkpoint_dir(), tag, params, opt, {{"epoch", epoch}, {"loader", loader.state()}});
+    save_state<T>(ctx.folder->checkpoint_dir(), tag, params, opt,
+                  checkpoint_extra(ctx, run, {{"epoch", epoch}, {"loader", loader.state()}}));
+    record_epoch(ctx, run, epoch);
+    maybe_interrupt(epoch);
+}
+
+json checkpoint_extra(const RunContext& ctx, const std::string& run, json extra) {
+    extra["metrics_rows"] = ctx.metrics->count(run);
+    return extra;
+}
+
+void record_epoch(RunContext& ctx, const std::string& run, long epoch) {
     json p = ctx.folder->progress();
     p["runs"][run] = {{"epoch", epoch}};
     ctx.folder->save_progress(p);
-    maybe_interrupt(epoch);
+}
+
+long resume_metrics(RunContext& ctx, const std::string& run, const json& extra) {
+    const std::string ckpt = (ctx.folder->path() / "checkpoints").string();
+    if (!extra.is_object() || !extra.contains("epoch") || !extra.at("epoch").is_number_unsigned())
+        throw IoError(fmt::format("checkpoint of run {} under {}: no whole-number 'epoch' in its extra; delete the run "
+                                  "folder to start this run over",
+                                  run, ckpt));
+    const long epoch = extra.at("epoch").get<long>();
+    const long told = epochs_done(ctx, run);
+    const std::string restart = "delete the run folder (or choose another --out) to start this run over";
+    if (told > epoch)
+        throw IoError(fmt::format("{}: run {} finished epoch {}, but its checkpoint under {} holds epoch {}: the "
+                                  "checkpoint is older than the progress record; {}",
+                                  ctx.folder->file("progress.json").string(), run, told, ckpt, epoch, restart));
+    ctx.metrics->drop_after(run, epoch);
+    if (extra.contains("metrics_rows")) {
+        const long want = extra.at("metrics_rows").get<long>(), have = static_cast<long>(ctx.metrics->count(run));
+        if (want != have)
+            throw IoError(fmt::format("{}: run {} has {} rows up to epoch {}, its checkpoint was saved with {}: rows "
+                                      "were lost or added; {}",
+                                      ctx.metrics->path().string(), run, have, epoch, want, restart));
+    }
+    return epoch;
 }
 
 double mean_of(const std::vector<double>& v) {
@@ -169,12 +168,9 @@ std::string mean_pm(const std::vector<double>& v, int digits) {
 
 #define GT_INST(T)                                                                                              \
     template data::Split<T> load_split<T>(const RunContext&);                                                   \
+    template std::string data_fingerprint<T>(const data::Split<T>&);                                            \
     template double accuracy<T>(nn::DNN<T>&, const data::Dataset<T>&);                                          \
     template std::pair<double, double> loss_and_accuracy<T>(nn::DNN<T>&, const data::Dataset<T>&);             \
-    template void save_state<T>(const fs::path&, const std::string&, const std::vector<nn::Parameter<T>*>&,     \
-                                nn::Optimizer<T>*, const json&);                                                \
-    template json load_state<T>(const fs::path&, const std::string&, const std::vector<nn::Parameter<T>*>&,     \
-                                nn::Optimizer<T>*);                                                             \
     template long start_or_resume<T>(RunContext&, const std::string&, const std::string&,                       \
                                      const std::vector<nn::Parameter<T>*>&, nn::Optimizer<T>*,                  \
                                      data::BatchLoader<T>&, const std::function<void()>&);                      \

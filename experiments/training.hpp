@@ -14,6 +14,7 @@
 #include "autodiff/autodiff.hpp"
 #include "datasets/dataset.hpp"
 #include "datasets/loader.hpp"
+#include "experiments/checkpoint_state.hpp"
 #include "experiments/guarded_metrics.hpp"
 #include "experiments/progress.hpp"
 #include "nn/dnn.hpp"
@@ -25,8 +26,13 @@ struct RunContext;
 
 /// Train/test split of ctx's dataset; config key "train_subset" (0 = all) keeps a seeded subset of the
 /// training set (seed `subset_seed`, the same for every run of a figure).
+/// The split is checked against the data fingerprint recorded in the run folder (and recorded there
+/// when the run begins): a resumed run never trains on other data than it began with.
 template <class T>
 data::Split<T> load_split(const RunContext& ctx);
+/// SHA-256 over the train and test samples and labels as loaded (file format independent).
+template <class T>
+std::string data_fingerprint(const data::Split<T>& s);
 
 /// Accuracy of a DNN on a dataset (no gradients recorded), batches of 1000.
 template <class T>
@@ -36,22 +42,23 @@ double accuracy(nn::DNN<T>& model, const data::Dataset<T>& d);
 template <class T>
 std::pair<double, double> loss_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d);
 
-/// A training state on disk: every parameter and optimizer buffer as .npy in `dir`/<tag>/, then
-/// state.json (written last, so a state without it is incomplete and ignored).
-template <class T>
-void save_state(const std::filesystem::path& dir, const std::string& tag, const std::vector<nn::Parameter<T>*>& params,
-                nn::Optimizer<T>* opt, const nlohmann::json& extra);
-/// Restores a state saved by save_state; returns its `extra`, or null json when there is none.
-template <class T>
-nlohmann::json load_state(const std::filesystem::path& dir, const std::string& tag,
-                          const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt);
-
 /// Test hook for resume tests: when the environment variable GT_INTERRUPT_AFTER_EPOCH equals `epoch`,
 /// throws as if the process had been stopped right after that epoch's checkpoint.
 void maybe_interrupt(long epoch);
 
 /// Epochs `run` has finished according to the run folder's progress.json (for resumed progress bars).
 long epochs_done(const RunContext& ctx, const std::string& run);
+
+/// `extra` of a checkpoint of `run`, with the number of metrics rows `run` has now (metrics just
+/// flushed), so a resume can tell a metrics.csv that lost rows.
+nlohmann::json checkpoint_extra(const RunContext& ctx, const std::string& run, nlohmann::json extra);
+/// Records in progress.json that `run` finished `epoch`.
+void record_epoch(RunContext& ctx, const std::string& run, long epoch);
+/// Resuming `run` from a checkpoint whose `extra` holds its epoch: checks progress.json and metrics.csv
+/// against it (progress no further than the checkpoint, the run's metrics rows up to that epoch as many
+/// as when it was saved), drops the run's rows after it and returns the epoch. IoError naming the files
+/// and what differs otherwise.
+long resume_metrics(RunContext& ctx, const std::string& run, const nlohmann::json& extra);
 
 /// Starts or resumes `run` of a classification figure. With a saved state `tag`: restores parameters,
 /// optimizer and loader position and drops the run's metrics after that epoch. Without: clears the

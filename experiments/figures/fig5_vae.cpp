@@ -115,11 +115,10 @@ void train_beta(RunContext& ctx, const data::Split<T>& split, const data::Datase
     double best = INFINITY;
     const json extra = load_state<T>(ckpt, run, params, &opt);
     if (!extra.is_null()) {
-        start = extra.at("epoch").get<long>();
+        start = resume_metrics(ctx, run, extra);
         best = extra.at("best_loss").get<double>();
         loader.restore(extra.at("loader").get<std::string>());
         noise = Rng(static_cast<std::uint64_t>(seed) + 7919 + static_cast<std::uint64_t>(start));
-        ctx.metrics->drop_after(run, start);
     } else {
         ctx.metrics->drop_run(run);
         ctx.metrics->add(run, 0, 0, "", "val_recon", evaluate(vae, split.test, beta, seed).first);
@@ -159,10 +158,9 @@ void train_beta(RunContext& ctx, const data::Split<T>& split, const data::Datase
             save_state<T>(ckpt, run + "_best", params, nullptr, {{"epoch", e}});
         }
         noise = Rng(static_cast<std::uint64_t>(seed) + 7919 + static_cast<std::uint64_t>(e));
-        save_state<T>(ckpt, run, params, &opt, {{"epoch", e}, {"best_loss", best}, {"loader", loader.state()}});
-        json pr = ctx.folder->progress();
-        pr["runs"][run] = {{"epoch", e}};
-        ctx.folder->save_progress(pr);
+        save_state<T>(ckpt, run, params, &opt,
+                      checkpoint_extra(ctx, run, {{"epoch", e}, {"best_loss", best}, {"loader", loader.state()}}));
+        record_epoch(ctx, run, e);
         maybe_interrupt(e);
     }
 }

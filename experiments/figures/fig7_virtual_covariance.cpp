@@ -72,9 +72,8 @@ Summary run_fig7(RunContext& ctx) {
     long start_epoch = 0;
     const json extra = load_state<T>(ckpt, run, state_params, &opt);
     if (!extra.is_null()) {
-        start_epoch = extra.at("epoch").get<long>();
+        start_epoch = resume_metrics(ctx, run, extra);
         loader.restore(extra.at("loader").get<std::string>());
-        ctx.metrics->drop_after(run, start_epoch);
         gram = analysis::GramChange<T>(w0.value);
     } else {
         ctx.metrics->drop_run(run);
@@ -109,10 +108,8 @@ Summary run_fig7(RunContext& ctx) {
         ctx.metrics->add(run, e, step, 0, "rel_residual_gram_change_vs_vcs",
                          analysis::relative_residual(vsum.value, dg, "fig7"));
         ctx.metrics->flush();
-        save_state<T>(ckpt, run, state_params, &opt, {{"epoch", e}, {"loader", loader.state()}});
-        json p = ctx.folder->progress();
-        p["epoch"] = e;
-        ctx.folder->save_progress(p);
+        save_state<T>(ckpt, run, state_params, &opt, checkpoint_extra(ctx, run, {{"epoch", e}, {"loader", loader.state()}}));
+        record_epoch(ctx, run, e);
         maybe_interrupt(e);
     }
     prog.finish();

@@ -50,8 +50,7 @@ double train_draw(RunContext& ctx, int seed, Progress& prog) {
         long start = 0;
         const json extra = load_state<T>(ckpt, tag, net.parameters(), nullptr);
         if (!extra.is_null()) {
-            start = extra.at("epoch").get<long>();
-            ctx.metrics->drop_after(run, start);
+            start = resume_metrics(ctx, run, extra);
         } else {
             ctx.metrics->drop_run(run);
         }
@@ -82,10 +81,8 @@ double train_draw(RunContext& ctx, int seed, Progress& prog) {
             prog.tick(e, e, l);
             if (e % ckpt_every == 0 || e == epochs) {
                 ctx.metrics->flush();
-                save_state<T>(ckpt, tag, net.parameters(), nullptr, {{"epoch", e}});
-                json p = ctx.folder->progress();
-                p["runs"][run] = {{"epoch", e}};
-                ctx.folder->save_progress(p);
+                save_state<T>(ckpt, tag, net.parameters(), nullptr, checkpoint_extra(ctx, run, {{"epoch", e}}));
+                record_epoch(ctx, run, e);
                 maybe_interrupt(e);
             }
         }

@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_run_then_same_command_equals_uninterrupted) {
     // Kill once the first epoch's checkpoint is complete, i.e. during the second epoch.
     Run r = start(args_for(dir.file("killed")), dir.file("killed.log"));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-    while (!fs::exists(folder / "checkpoints" / "seed0" / "state.json") && std::chrono::steady_clock::now() < deadline)
+    while (!fs::exists(folder / "checkpoints" / "seed0" / "manifest.json") && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(r.pid, SIGKILL);
