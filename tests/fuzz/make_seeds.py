@@ -6,7 +6,9 @@ where it has one (see the comment at the top of each fuzz_<target>.cpp). Run fro
     /usr/bin/python3 tests/fuzz/make_seeds.py
 """
 import gzip
+import hashlib
 import io
+import json
 import os
 import struct
 
@@ -102,6 +104,38 @@ def main():
         write("checkpoint", tag + "-sgd-fixsum", bytes([bit | 1]) + body)
         plain = checkpoint(dtype, False, 0, b"")
         write("checkpoint", tag + "-noopt-fixsum", bytes([bit | 1 | 4]) + plain)
+
+    # run_state: sections [kind][u16 length][bytes] (see fuzz_run_state.cpp); a valid state of each dtype,
+    # exactly sealed (mode 0) and to be resealed (mode bit 0), with and without a progress record.
+    for dtype, bit in ((np.float32, 0), (np.float64, 2)):
+        tag = "f4" if dtype == np.float32 else "f8"
+        arrays = {
+            "w.npy": np.arange(6, dtype=dtype).reshape(3, 2) / 4,
+            "b.npy": np.array([1, -1, 0.5], dtype=dtype),
+            "opt.sgd.momentum_buffer.w.npy": np.full((3, 2), 0.25, dtype=dtype),
+            "opt.sgd.momentum_buffer.b.npy": np.zeros(3, dtype=dtype),
+        }
+        files = []
+        sections = []
+        for kind, (name, a) in enumerate(arrays.items(), start=2):
+            data = npy(a)
+            role = "optimizer" if name.startswith("opt.") else "parameter"
+            files.append({"bytes": len(data), "name": name, "role": role, "sha256": hashlib.sha256(data).hexdigest(),
+                          "shape": list(a.shape)})
+            sections.append(section(kind, data))
+        manifest = {"extra": {"epoch": 1, "metrics_rows": 4}, "files": files, "format": "gramtape-state/1",
+                    "optimizer": "sgd", "slot": "a", "steps": 5}
+        # The checksum is over the manifest's compact dump without it, keys sorted (as nlohmann's dump()).
+        manifest["checksum"] = hashlib.sha256(json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
+        m = section(0, json.dumps(manifest, indent=2).encode())
+        progress = section(1, json.dumps({"runs": {"seed0": {"epoch": 1}}, "seconds": 2.5, "data": {"mnist": "ab"}}).encode())
+        write("run_state", tag + "-sealed", bytes([bit]) + m + b"".join(sections) + progress)
+        write("run_state", tag + "-reseal", bytes([bit | 1]) + m + b"".join(sections))
+        write("run_state", tag + "-weights-only", bytes([bit | 1 | 4]) + m + b"".join(sections[:2]))
+
+
+def section(kind, data):
+    return bytes([kind]) + struct.pack("<H", len(data)) + data
 
 
 if __name__ == "__main__":
