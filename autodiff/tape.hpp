@@ -1,4 +1,4 @@
-// Tape<T>: a flat, reverse-mode autodiff tape (design.md §2).
+// Tape<T>: a flat, reverse-mode autodiff tape (docs/design.md §2).
 //
 // Nodes are appended in creation order, which is a valid topological order, so backward is one
 // reverse loop. After one backward pass the gradient of *every* node that needs one is readable:

@@ -1,4 +1,5 @@
-// Synthetic datasets of the paper, all seeded through gt::Rng (paper-notes §3.4, §4.1, §4.2, §4.4).
+// Synthetic datasets of the paper (the Swiss roll of Figure 1, the staircase of Figure 8 and App. B.4,
+// modular addition of Figures 13-14), all seeded through gt::Rng.
 // Sizes are checked: a bad n or modulus throws ValueError saying what was expected and what was found.
 #pragma once
 

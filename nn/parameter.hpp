@@ -1,4 +1,4 @@
-// Parameter and Module: trainable tensors that live outside the tape (design.md §2).
+// Parameter and Module: trainable tensors that live outside the tape (docs/design.md §2).
 #pragma once
 
 #include <string>

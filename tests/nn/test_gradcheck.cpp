@@ -1,5 +1,5 @@
 // Whole-model gradient checks in double: every parameter gradient of each model against central
-// differences of the loss, ‖g − ĝ‖/‖g + ĝ‖ < 1e-6 (design.md §6). Independent of the PyTorch fixtures.
+// differences of the loss, ‖g − ĝ‖/‖g + ĝ‖ < 1e-6 (docs/ops.md). Independent of the PyTorch fixtures.
 #include <functional>
 
 #include <boost/test/unit_test.hpp>
