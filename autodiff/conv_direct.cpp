@@ -327,7 +327,11 @@ void backward_weight(const T* gy, const T* x, T* gw, T* gb, std::size_t B, std::
     // the other parts use a buffer of their thread, and their gwT and gb partials are added in part order
     // afterwards, so the result depends only on the thread count.
     const std::size_t parts = parallel_width(B);
-    std::vector<T*> bufs(parts, nullptr);
+    // The calling thread's list, kept across calls (assign() reuses its capacity). The helper threads
+    // reach it through the local reference the lambda captures, not through their own thread_local.
+    static thread_local std::vector<T*> kept_bufs;
+    std::vector<T*>& bufs = kept_bufs;
+    bufs.assign(parts, nullptr);
     bufs[0] = scratch;
     parallel_parts(parts, [&](std::size_t p) {
         std::size_t b0, b1;

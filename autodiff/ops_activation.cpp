@@ -14,7 +14,7 @@ namespace {
 template <class T, class F, class DF>
 Var<T> pointwise(const char* op, Var<T> a, F f, DF df) {
     Tape<T>& t = tape_of(a, op);
-    Var<T> out = t.push(op, shape_of(t.value(a)), {a});
+    Var<T> out = t.push(op, t.value(a).shape(), {a});
     const Tensor<T>& x = t.value(a);
     Tensor<T>& y = t.mutable_value(out);
     const std::size_t n = x.size();
@@ -79,7 +79,7 @@ void relu_run(int mode, const T* a, const T* g, T* out, std::size_t n) {
 template <class T>
 Var<T> relu(Var<T> a) {
     Tape<T>& t = tape_of(a, "relu");
-    Var<T> out = t.push("relu", shape_of(t.value(a)), {a});
+    Var<T> out = t.push("relu", t.value(a).shape(), {a});
     const T* x = t.value(a).data();
     T* y = t.mutable_value(out).data();
     const std::size_t n = t.value(a).size();
@@ -173,7 +173,7 @@ template <class T>
 Var<T> gelu(Var<T> a) {
     if constexpr (std::is_same_v<T, float>) {
         Tape<float>& t = tape_of(a, "gelu");
-        Var<float> out = t.push("gelu", shape_of(t.value(a)), {a});
+        Var<float> out = t.push("gelu", t.value(a).shape(), {a});
         gelu_forward_f32(t.value(a).data(), t.mutable_value(out).data(), t.value(a).size());
         t.set_backward(out, [](Tape<float>& t, int self) {
             const int ia = t.parents(self)[0];
@@ -234,7 +234,7 @@ template <class T>
 Var<T> sigmoid(Var<T> a) {
     if constexpr (std::is_same_v<T, float>) {
         Tape<float>& t = tape_of(a, "sigmoid");
-        Var<float> out = t.push("sigmoid", shape_of(t.value(a)), {a});
+        Var<float> out = t.push("sigmoid", t.value(a).shape(), {a});
         const std::size_t n = t.value(a).size();
         sigmoid_kernel(0, t.value(a).data(), nullptr, t.mutable_value(out).data(), n);
         t.set_backward(out, [n](Tape<float>& t, int self) {

@@ -20,16 +20,18 @@ struct Patches {
     std::size_t L() const { return Ho * Wo; }
 };
 
-Patches make_patches(const char* op, const Shape& x, std::size_t kh, std::size_t kw, std::size_t stride,
+Patches make_patches(const char* op, const TensorShape& x, std::size_t kh, std::size_t kw, std::size_t stride,
                      std::size_t pad) {
-    if (x.size() != 4) throw ShapeError(std::string(op) + ": expected input (B, C, H, W), got " + shape_str(x));
+    if (x.size() != 4)
+        throw ShapeError(std::string(op) + ": expected input (B, C, H, W), got " + shape_str(to_shape(x)));
     if (kh == 0 || kw == 0 || stride == 0)
         throw ValueError(std::string(op) + ": kernel " + std::to_string(kh) + "x" + std::to_string(kw) +
                          " and stride " + std::to_string(stride) + " must be positive");
     const std::size_t H = x[2], W = x[3];
     if (H + 2 * pad < kh || W + 2 * pad < kw)
         throw ShapeError(std::string(op) + ": kernel " + std::to_string(kh) + "x" + std::to_string(kw) +
-                         " is larger than the padded input " + shape_str(x) + " with padding " + std::to_string(pad));
+                         " is larger than the padded input " + shape_str(to_shape(x)) + " with padding " +
+                         std::to_string(pad));
     return Patches{x[1], H, W, kh, kw, stride, pad, (H + 2 * pad - kh) / stride + 1, (W + 2 * pad - kw) / stride + 1};
 }
 
@@ -122,7 +124,7 @@ bool conv2d_uses_direct(std::size_t cin, std::size_t cout, std::size_t kh, std::
 template <class T>
 Var<T> unfold(Var<T> x, Conv2dGeometry g) {
     Tape<T>& t = tape_of(x, "unfold");
-    const Shape sx = shape_of(t.value(x));
+    const TensorShape& sx = t.value(x).shape();
     const Patches p = make_patches("unfold", sx, g.kh, g.kw, g.stride, g.padding);
     const std::size_t B = sx[0], D = p.D(), L = p.L(), img = p.C * p.H * p.W;
     Var<T> out = t.push("unfold", {B, D, L}, {x});
@@ -139,19 +141,19 @@ Var<T> unfold(Var<T> x, Conv2dGeometry g) {
 template <class T>
 Var<T> conv2d(Var<T> x, Var<T> w, Var<T> b, std::size_t stride, std::size_t padding) {
     Tape<T>& t = same_tape(x, w, "conv2d");
-    const Shape sx = shape_of(t.value(x)), sw = shape_of(t.value(w));
+    const TensorShape &sx = t.value(x).shape(), &sw = t.value(w).shape();
     if (sw.size() != 4 || sx.size() != 4 || sx[1] != sw[1])
-        throw ShapeError("conv2d: expected x (B, Cin, H, W) and weight (Cout, Cin, kh, kw), got x " + shape_str(sx) +
-                         " and weight " + shape_str(sw));
+        throw ShapeError("conv2d: expected x (B, Cin, H, W) and weight (Cout, Cin, kh, kw), got x " +
+                         shape_str(to_shape(sx)) + " and weight " + shape_str(to_shape(sw)));
     const Patches p = make_patches("conv2d", sx, sw[2], sw[3], stride, padding);
     const std::size_t B = sx[0], Cout = sw[0], D = p.D(), L = p.L(), img = p.C * p.H * p.W;
     const bool has_bias = b.valid();
     if (has_bias) {
         same_tape(x, b, "conv2d");
-        const Shape sb = shape_of(t.value(b));
-        if (sb != Shape{Cout})
+        const TensorShape& sb = t.value(b).shape();
+        if (sb.size() != 1 || sb[0] != Cout)
             throw ShapeError("conv2d: expected bias of shape " + shape_str(Shape{Cout}) + " for weight " +
-                             shape_str(sw) + ", got " + shape_str(sb));
+                             shape_str(to_shape(sw)) + ", got " + shape_str(to_shape(sb)));
     }
     Var<T> out = has_bias ? t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w, b})
                           : t.push("conv2d", {B, Cout, p.Ho, p.Wo}, {x, w});
@@ -247,7 +249,7 @@ template <class T>
 Var<T> max_pool2d(Var<T> x, std::size_t k, std::size_t s) {
     Tape<T>& t = tape_of(x, "max_pool2d");
     if (s == 0) s = k;
-    const Shape sx = shape_of(t.value(x));
+    const TensorShape& sx = t.value(x).shape();
     const Patches p = make_patches("max_pool2d", sx, k, k, s, 0);
     const std::size_t planes = sx[0] * sx[1], HW = p.H * p.W, L = p.L();
     Var<T> out = t.push("max_pool2d", {sx[0], sx[1], p.Ho, p.Wo}, {x});

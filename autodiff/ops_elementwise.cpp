@@ -15,18 +15,22 @@ namespace {
 template <class T, class F, class GA, class GB>
 Var<T> binary(const char* op, Var<T> a, Var<T> b, F f, GA ga, GB gb) {
     Tape<T>& t = same_tape(a, b, op);
-    Shape s = broadcast_shapes(shape_of(t.value(a)), shape_of(t.value(b)), op);
-    Var<T> out = t.push(op, s, {a, b});
+    const TensorShape& sa = t.value(a).shape();
+    // Equal shapes (no broadcast) need no Shape temporaries.
+    const Var<T> out = sa == t.value(b).shape()
+                           ? t.push(op, sa, {a, b})
+                           : t.push(op, broadcast_shapes(to_shape(sa), shape_of(t.value(b)), op), {a, b});
     xt::noalias(t.mutable_value(out)) = f(t.value(a), t.value(b));
     t.set_backward(out, [op, ga, gb](Tape<T>& t, int self) {
         const int ia = t.parents(self)[0], ib = t.parents(self)[1];
         const Tensor<T>& g = t.grad_of(self);
+        // A partial that is g itself is passed by reference (no copy); the others are evaluated tensors.
         if (t.needs_grad(ia)) {
-            Tensor<T> d = ga(g, t.value(ia), t.value(ib));
+            const Tensor<T>& d = ga(g, t.value(ia), t.value(ib));
             t.accumulate(ia, d, op);
         }
         if (t.needs_grad(ib)) {
-            Tensor<T> d = gb(g, t.value(ia), t.value(ib));
+            const Tensor<T>& d = gb(g, t.value(ia), t.value(ib));
             t.accumulate(ib, d, op);
         }
     });
@@ -51,13 +55,13 @@ Var<T> unary(const char* op, Var<T> a, F f, DF df) {
 template <class T>
 Var<T> add(Var<T> a, Var<T> b) {
     return binary<T>("add", a, b, [](const auto& x, const auto& y) { return x + y; },
-                     [](const auto& g, const auto&, const auto&) { return g; },
-                     [](const auto& g, const auto&, const auto&) { return g; });
+                     [](const auto& g, const auto&, const auto&) -> const auto& { return g; },
+                     [](const auto& g, const auto&, const auto&) -> const auto& { return g; });
 }
 template <class T>
 Var<T> sub(Var<T> a, Var<T> b) {
     return binary<T>("sub", a, b, [](const auto& x, const auto& y) { return x - y; },
-                     [](const auto& g, const auto&, const auto&) { return g; },
+                     [](const auto& g, const auto&, const auto&) -> const auto& { return g; },
                      [](const auto& g, const auto&, const auto&) { return Tensor<T>(-g); });
 }
 template <class T>

@@ -7,10 +7,11 @@ namespace gt {
 template <class T>
 Var<T> matmul(Var<T> a, Var<T> b) {
     Tape<T>& t = same_tape(a, b, "matmul");
-    const Shape sa = shape_of(t.value(a)), sb = shape_of(t.value(b));
+    const TensorShape &sa = t.value(a).shape(), &sb = t.value(b).shape();
     if (sa.size() == 2 && sb.size() == 2) {
         if (sa[1] != sb[0])
-            throw ShapeError("matmul: inner dimensions differ: " + shape_str(sa) + " times " + shape_str(sb));
+            throw ShapeError("matmul: inner dimensions differ: " + shape_str(to_shape(sa)) + " times " +
+                             shape_str(to_shape(sb)));
         Var<T> out = t.push("matmul", {sa[0], sb[1]}, {a, b});
         gemm<T>(t.value(a), false, t.value(b), false, t.mutable_value(out), T(1), T(0), "matmul");
         t.set_backward(out, [](Tape<T>& t, int self) {
@@ -23,7 +24,8 @@ Var<T> matmul(Var<T> a, Var<T> b) {
     }
     if (sa.size() == 3 && sb.size() == 3) {
         if (sa[0] != sb[0] || sa[2] != sb[1])
-            throw ShapeError("matmul: batched shapes do not fit: " + shape_str(sa) + " times " + shape_str(sb));
+            throw ShapeError("matmul: batched shapes do not fit: " + shape_str(to_shape(sa)) + " times " +
+                             shape_str(to_shape(sb)));
         const std::size_t B = sa[0], m = sa[1], k = sa[2], n = sb[2];
         Var<T> out = t.push("matmul", {B, m, n}, {a, b});
         for (std::size_t i = 0; i < B; ++i)
@@ -47,22 +49,24 @@ Var<T> matmul(Var<T> a, Var<T> b) {
         });
         return out;
     }
-    throw ShapeError("matmul: expected two 2-D or two 3-D operands, got " + shape_str(sa) + " and " + shape_str(sb));
+    throw ShapeError("matmul: expected two 2-D or two 3-D operands, got " + shape_str(to_shape(sa)) + " and " +
+                     shape_str(to_shape(sb)));
 }
 
 template <class T>
 Var<T> linear(Var<T> x, Var<T> w, Var<T> b) {
     Tape<T>& t = same_tape(x, w, "linear");
-    const Shape sx = shape_of(t.value(x)), sw = shape_of(t.value(w));
+    const TensorShape &sx = t.value(x).shape(), &sw = t.value(w).shape();
     if (sx.size() != 2 || sw.size() != 2 || sx[1] != sw[1])
-        throw ShapeError("linear: expected x (N, in) and W (out, in), got x " + shape_str(sx) + " and W " +
-                         shape_str(sw));
+        throw ShapeError("linear: expected x (N, in) and W (out, in), got x " + shape_str(to_shape(sx)) + " and W " +
+                         shape_str(to_shape(sw)));
     const bool has_bias = b.valid();
     if (has_bias) {
         same_tape(x, b, "linear");
-        const Shape sb = shape_of(t.value(b));
+        const TensorShape& sb = t.value(b).shape();
         if (sb.size() != 1 || sb[0] != sw[0])
-            throw ShapeError("linear: expected bias of shape " + shape_str(Shape{sw[0]}) + ", got " + shape_str(sb));
+            throw ShapeError("linear: expected bias of shape " + shape_str(Shape{sw[0]}) + ", got " +
+                             shape_str(to_shape(sb)));
     }
     const std::size_t N = sx[0], out_f = sw[0];
     Var<T> out = has_bias ? t.push("linear", {N, out_f}, {x, w, b}) : t.push("linear", {N, out_f}, {x, w});

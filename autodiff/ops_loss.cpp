@@ -11,9 +11,10 @@ namespace gt {
 
 namespace {
 
-template <class T>
-void check_2d(const char* op, const Shape& s) {
-    if (s.size() != 2) throw ShapeError(std::string(op) + ": expected a 2-D (N, C) input, got " + shape_str(s));
+template <class S>
+void check_2d(const char* op, const S& s) {
+    if (s.size() != 2)
+        throw ShapeError(std::string(op) + ": expected a 2-D (N, C) input, got " + shape_str(to_shape(s)));
 }
 
 // Row-wise log-softmax of x (N×C) into y, max-shifted for stability.
@@ -35,8 +36,8 @@ void log_softmax_rows(const T* x, T* y, std::size_t N, std::size_t C) {
 template <class T>
 Var<T> log_softmax(Var<T> logits) {
     Tape<T>& t = tape_of(logits, "log_softmax");
-    const Shape s = shape_of(t.value(logits));
-    check_2d<T>("log_softmax", s);
+    const TensorShape& s = t.value(logits).shape();
+    check_2d("log_softmax", s);
     Var<T> out = t.push("log_softmax", s, {logits});
     log_softmax_rows(t.value(logits).data(), t.mutable_value(out).data(), s[0], s[1]);
     t.set_backward(out, [](Tape<T>& t, int self) {
@@ -58,11 +59,11 @@ Var<T> log_softmax(Var<T> logits) {
 template <class T>
 Var<T> cross_entropy(Var<T> logits, const Labels& labels) {
     Tape<T>& t = tape_of(logits, "cross_entropy");
-    const Shape s = shape_of(t.value(logits));
-    check_2d<T>("cross_entropy", s);
+    const TensorShape& s = t.value(logits).shape();
+    check_2d("cross_entropy", s);
     const std::size_t N = s[0], C = s[1];
     if (labels.size() != N)
-        throw ShapeError("cross_entropy: expected " + std::to_string(N) + " labels for logits " + shape_str(s) +
+        throw ShapeError("cross_entropy: expected " + std::to_string(N) + " labels for logits " + shape_str(to_shape(s)) +
                          ", got " + std::to_string(labels.size()));
     for (std::size_t i = 0; i < N; ++i)
         if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= C)
@@ -71,12 +72,14 @@ Var<T> cross_entropy(Var<T> logits, const Labels& labels) {
     Var<T> out = t.push("cross_entropy", Shape{}, {logits});
     Tensor<T>& lsm = t.scratch(out);  // log-softmax, kept for backward
     if (lsm.shape() != t.value(logits).shape()) lsm.resize(s);
+    t.int_scratch(out).assign(labels.begin(), labels.end());  // the labels, kept for backward
     log_softmax_rows(t.value(logits).data(), lsm.data(), N, C);
     T loss = T(0);
     for (std::size_t i = 0; i < N; ++i) loss -= lsm.data()[i * C + labels[i]];
     t.mutable_value(out).data()[0] = N ? loss / T(N) : T(0);
-    t.set_backward(out, [labels, N, C](Tape<T>& t, int self) {
+    t.set_backward(out, [N, C](Tape<T>& t, int self) {
         const int ia = t.parents(self)[0];
+        const int* labels = t.int_scratch(self).data();
         const T g = t.grad_of(self).data()[0] / T(N);
         const T* lsm = t.scratch(self).data();
         T* ga = t.grad_acc(ia).data();
@@ -200,10 +203,10 @@ const auto bce_kernel = f32::pick(bce_avx512, bce_avx2, bce_generic);
 template <class T>
 Var<T> binary_cross_entropy(Var<T> prob, Var<T> target, Reduction r) {
     Tape<T>& t = same_tape(prob, target, "binary_cross_entropy");
-    const Shape sp = shape_of(t.value(prob)), st = shape_of(t.value(target));
+    const TensorShape &sp = t.value(prob).shape(), &st = t.value(target).shape();
     if (sp != st)
-        throw ShapeError("binary_cross_entropy: probabilities " + shape_str(sp) + " and target " + shape_str(st) +
-                         " differ");
+        throw ShapeError("binary_cross_entropy: probabilities " + shape_str(to_shape(sp)) + " and target " +
+                         shape_str(to_shape(st)) + " differ");
     const std::size_t n = t.value(prob).size();
     const T* p = t.value(prob).data();
     int invalid = 0;  // a branch-free pass first; the index is looked for only on failure

@@ -34,12 +34,12 @@ Var<T> embedding(Var<T> weight, const Labels& indices) {
 template <class T>
 Var<T> reparameterize(Var<T> mu, Var<T> logvar, const Tensor<T>& eps) {
     Tape<T>& t = same_tape(mu, logvar, "reparameterize");
-    const Shape sm = shape_of(t.value(mu)), sl = shape_of(t.value(logvar)), se = shape_of(eps);
+    const TensorShape &sm = t.value(mu).shape(), &sl = t.value(logvar).shape(), &se = eps.shape();
     if (sm != sl || sm != se)
-        throw ShapeError("reparameterize: mu " + shape_str(sm) + ", logvar " + shape_str(sl) + " and eps " +
-                         shape_str(se) + " must have the same shape");
+        throw ShapeError("reparameterize: mu " + shape_str(to_shape(sm)) + ", logvar " + shape_str(to_shape(sl)) +
+                         " and eps " + shape_str(to_shape(se)) + " must have the same shape");
     Var<T> out = t.push("reparameterize", sm, {mu, logvar});
-    const std::size_t n = numel(sm);
+    const std::size_t n = t.value(mu).size();
     Tensor<T>& e = t.scratch(out);  // eps, kept for backward
     if (e.shape() != eps.shape()) e.resize(eps.shape());
     std::copy(eps.data(), eps.data() + n, e.data());
@@ -68,11 +68,11 @@ Var<T> reparameterize(Var<T> mu, Var<T> logvar, const Tensor<T>& eps) {
 template <class T>
 Var<T> gaussian_kl(Var<T> mu, Var<T> logvar) {
     Tape<T>& t = same_tape(mu, logvar, "gaussian_kl");
-    const Shape sm = shape_of(t.value(mu)), sl = shape_of(t.value(logvar));
+    const TensorShape &sm = t.value(mu).shape(), &sl = t.value(logvar).shape();
     if (sm.size() != 2 || sm != sl)
-        throw ShapeError("gaussian_kl: expected mu and logvar of the same 2-D shape (B, d), got mu " + shape_str(sm) +
-                         " and logvar " + shape_str(sl));
-    const std::size_t B = sm[0], n = numel(sm);
+        throw ShapeError("gaussian_kl: expected mu and logvar of the same 2-D shape (B, d), got mu " +
+                         shape_str(to_shape(sm)) + " and logvar " + shape_str(to_shape(sl)));
+    const std::size_t B = sm[0], n = t.value(mu).size();
     Var<T> out = t.push("gaussian_kl", Shape{}, {mu, logvar});
     const T* m = t.value(mu).data();
     const T* lv = t.value(logvar).data();

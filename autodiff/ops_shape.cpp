@@ -49,15 +49,19 @@ void for_each_permuted(const Shape& in_shape, const std::vector<std::size_t>& ax
 
 }  // namespace
 
-template <class T>
-Var<T> reshape(Var<T> a, const Shape& shape) {
+namespace {
+template <class T, class S>
+Var<T> reshape_to(Var<T> a, const S& shape) {
     Tape<T>& t = tape_of(a, "reshape");
-    const Shape s = shape_of(t.value(a));
-    if (numel(shape) != numel(s))
-        throw ShapeError("reshape: cannot view shape " + shape_str(s) + " (" + std::to_string(numel(s)) +
-                         " elements) as " + shape_str(shape) + " (" + std::to_string(numel(shape)) + " elements)");
+    const std::size_t n = t.value(a).size();
+    std::size_t want = 1;
+    for (std::size_t d : shape) want *= d;
+    if (want != n)
+        throw ShapeError("reshape: cannot view shape " + shape_str(shape_of(t.value(a))) + " (" + std::to_string(n) +
+                         " elements) as " + shape_str(Shape(shape.begin(), shape.end())) + " (" +
+                         std::to_string(want) + " elements)");
     Var<T> out = t.push("reshape", shape, {a});
-    std::copy(t.value(a).data(), t.value(a).data() + numel(s), t.mutable_value(out).data());
+    std::copy(t.value(a).data(), t.value(a).data() + n, t.mutable_value(out).data());
     t.set_backward(out, [](Tape<T>& t, int self) {
         const int ia = t.parents(self)[0];
         const T* g = t.grad_of(self).data();
@@ -65,6 +69,17 @@ Var<T> reshape(Var<T> a, const Shape& shape) {
         for (std::size_t i = 0; i < ga.size(); ++i) ga.data()[i] += g[i];
     });
     return out;
+}
+}  // namespace
+
+template <class T>
+Var<T> reshape(Var<T> a, const Shape& shape) {
+    return reshape_to(a, shape);
+}
+
+template <class T>
+Var<T> reshape(Var<T> a, std::size_t rows, std::size_t cols) {
+    return reshape_to(a, std::initializer_list<std::size_t>{rows, cols});
 }
 
 template <class T>
@@ -201,6 +216,7 @@ Var<T> concat(const std::vector<Var<T>>& parts, std::size_t axis) {
 
 #define GT_INSTANTIATE(T)                                                         \
     template Var<T> reshape(Var<T>, const Shape&);                                \
+    template Var<T> reshape(Var<T>, std::size_t, std::size_t);                    \
     template Var<T> transpose(Var<T>);                                            \
     template Var<T> permute(Var<T>, const std::vector<std::size_t>&);             \
     template Var<T> slice(Var<T>, std::size_t, std::size_t, std::size_t);         \

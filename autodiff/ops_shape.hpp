@@ -9,6 +9,8 @@ namespace gt {
 
 /// Same data, new shape (element count must match).
 template <class T> Var<T> reshape(Var<T> a, const Shape& shape);
+/// reshape to (rows, cols) without building a Shape (no allocation in a steady step).
+template <class T> Var<T> reshape(Var<T> a, std::size_t rows, std::size_t cols);
 /// 2-D transpose.
 template <class T> Var<T> transpose(Var<T> a);
 /// General axis permutation (PyTorch permute).

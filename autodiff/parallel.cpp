@@ -16,7 +16,7 @@ namespace {
 // destroyed, so no thread is joined while static destructors run).
 class Pool {
    public:
-    void run(std::size_t parts, const std::function<void(std::size_t)>& fn) {
+    void run(std::size_t parts, const PartFn& fn) {
         std::lock_guard<std::mutex> one_call(call_);
         grow(parts - 1);
         {
@@ -45,7 +45,7 @@ class Pool {
     void loop(std::size_t part) {
         std::size_t seen = 0;
         for (;;) {
-            const std::function<void(std::size_t)>* fn = nullptr;
+            const PartFn* fn = nullptr;
             {
                 std::unique_lock<std::mutex> lock(m_);
                 wake_.wait(lock, [&] { return generation_ != seen; });
@@ -62,7 +62,7 @@ class Pool {
     std::mutex call_, m_;
     std::condition_variable wake_, done_;
     std::vector<std::thread> threads_;
-    const std::function<void(std::size_t)>* fn_ = nullptr;
+    const PartFn* fn_ = nullptr;
     std::size_t active_ = 0, pending_ = 0, generation_ = 0;
 };
 
@@ -78,7 +78,7 @@ std::size_t parallel_width(std::size_t items) {
     return std::max<std::size_t>(1, std::min(items, threads));
 }
 
-void parallel_parts(std::size_t parts, const std::function<void(std::size_t)>& fn) {
+void parallel_parts(std::size_t parts, PartFn fn) {
     if (parts <= 1) {
         fn(0);
         return;

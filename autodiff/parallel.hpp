@@ -9,15 +9,29 @@
 // a given thread count.
 #include <cstddef>
 #include <functional>
+#include <type_traits>
 
 namespace gt {
+
+/// A non-owning reference to a callable `void(std::size_t part)` that outlives the call it is passed
+/// to; unlike std::function it never allocates, whatever the lambda captures.
+class PartFn {
+   public:
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, PartFn>>>
+    PartFn(const F& f) : obj_(&f), call_([](const void* o, std::size_t p) { (*static_cast<const F*>(o))(p); }) {}
+    void operator()(std::size_t part) const { call_(obj_, part); }
+
+   private:
+    const void* obj_;
+    void (*call_)(const void*, std::size_t);
+};
 
 /// The number of parts parallel_parts will use for `items` items: min(items, gt::num_threads()), ≥ 1.
 std::size_t parallel_width(std::size_t items);
 
 /// Calls fn(part) for part = 0 … parts − 1, concurrently, and returns when all have finished.
 /// fn must not throw.
-void parallel_parts(std::size_t parts, const std::function<void(std::size_t)>& fn);
+void parallel_parts(std::size_t parts, PartFn fn);
 
 /// [begin, end) of part p when n items are split into `parts` contiguous, nearly equal ranges.
 inline void part_range(std::size_t n, std::size_t parts, std::size_t p, std::size_t& begin, std::size_t& end) {

@@ -39,11 +39,11 @@ T Var<T>::item() const {
 // ---- leaves ---------------------------------------------------------------------------------
 
 template <class T>
-Var<T> Tape<T>::make_leaf(bool requires_grad, std::string name) {
+Var<T> Tape<T>::make_leaf(bool requires_grad) {
     if (size_ == nodes_.size()) nodes_.emplace_back();
     Node<T>& n = nodes_[size_];
     n.op = "input";
-    n.name = std::move(name);
+    n.name.clear();  // keeps its capacity, like every buffer of a kept node
     n.value_ext = nullptr;
     n.grad_ext = nullptr;
     n.parents.clear();
@@ -57,7 +57,8 @@ Var<T> Tape<T>::make_leaf(bool requires_grad, std::string name) {
 
 template <class T>
 Var<T> Tape<T>::input(const Tensor<T>& x, bool requires_grad, std::string name) {
-    Var<T> v = make_leaf(requires_grad, std::move(name));
+    Var<T> v = make_leaf(requires_grad);
+    if (!name.empty()) nodes_[v.index].name = std::move(name);
     Tensor<T>& val = nodes_[v.index].value;
     val.resize(x.shape());
     std::copy(x.data(), x.data() + x.size(), val.data());
@@ -66,16 +67,25 @@ Var<T> Tape<T>::input(const Tensor<T>& x, bool requires_grad, std::string name) 
 
 template <class T>
 Var<T> Tape<T>::input(Tensor<T>&& x, bool requires_grad, std::string name) {
-    Var<T> v = make_leaf(requires_grad, std::move(name));
+    Var<T> v = make_leaf(requires_grad);
+    if (!name.empty()) nodes_[v.index].name = std::move(name);
     nodes_[v.index].value = std::move(x);
     return v;
 }
 
 template <class T>
 Var<T> Tape<T>::parameter(const Tensor<T>& value, Tensor<T>& grad, std::string name) {
-    Var<T> v = make_leaf(true, std::move(name));
+    Var<T> v = parameter(value, grad, static_cast<const char*>(nullptr));
+    nodes_[v.index].name = std::move(name);
+    return v;
+}
+
+template <class T>
+Var<T> Tape<T>::parameter(const Tensor<T>& value, Tensor<T>& grad, const char* name) {
+    Var<T> v = make_leaf(true);
     Node<T>& n = nodes_[v.index];
     n.op = "parameter";
+    if (name) n.name.assign(name);
     n.value_ext = &value;
     n.grad_ext = &grad;
     return v;
@@ -101,24 +111,40 @@ const Node<T>& Tape<T>::node_checked(Var<T> v, const char* what) const {
 
 template <class T>
 Var<T> Tape<T>::push(const char* op, const Shape& shape, std::initializer_list<Var<T>> parents) {
-    return push(op, shape, std::vector<Var<T>>(parents));
+    return push_impl(op, shape.data(), shape.size(), parents.begin(), parents.size());
 }
 
 template <class T>
 Var<T> Tape<T>::push(const char* op, const Shape& shape, const std::vector<Var<T>>& parents) {
+    return push_impl(op, shape.data(), shape.size(), parents.data(), parents.size());
+}
+
+template <class T>
+Var<T> Tape<T>::push(const char* op, const TensorShape& shape, std::initializer_list<Var<T>> parents) {
+    return push_impl(op, shape.data(), shape.size(), parents.begin(), parents.size());
+}
+
+template <class T>
+Var<T> Tape<T>::push(const char* op, std::initializer_list<std::size_t> shape, std::initializer_list<Var<T>> parents) {
+    return push_impl(op, shape.begin(), shape.size(), parents.begin(), parents.size());
+}
+
+template <class T>
+Var<T> Tape<T>::push_impl(const char* op, const std::size_t* shape, std::size_t rank, const Var<T>* parents,
+                          std::size_t num_parents) {
     bool req = false;
-    for (const auto& p : parents) {
-        check_var(p, op);
-        req = req || nodes_[p.index].requires_grad;
+    for (std::size_t k = 0; k < num_parents; ++k) {
+        check_var(parents[k], op);
+        req = req || nodes_[parents[k].index].requires_grad;
     }
-    Var<T> v = make_leaf(grad_enabled_ && req, "");
+    Var<T> v = make_leaf(grad_enabled_ && req);
     Node<T>& n = nodes_[v.index];
     n.op = op;
     if (n.requires_grad)
-        for (const auto& p : parents) n.parents.push_back(p.index);
+        for (std::size_t k = 0; k < num_parents; ++k) n.parents.push_back(parents[k].index);
     // resize keeps the buffer when the shape is unchanged (the common case after reset()).
-    if (n.value.dimension() != shape.size() || !std::equal(shape.begin(), shape.end(), n.value.shape().begin()))
-        n.value.resize(shape);
+    if (n.value.dimension() != rank || !std::equal(shape, shape + rank, n.value.shape().begin()))
+        n.value.resize(TensorShape(shape, shape + rank));
     return v;
 }
 
@@ -251,8 +277,9 @@ void Tape<T>::backward(Var<T> loss) {
     if (v.size() != 1)
         throw ShapeError("backward: expected a scalar (one-element) loss, got shape " + shape_str(shape_of(v)) +
                          "; pass an upstream gradient for non-scalar outputs");
-    Tensor<T> one = xt::ones<T>(v.shape());
-    run_backward(loss, one, true);
+    if (ones_.shape() != v.shape()) ones_.resize(v.shape());
+    ones_.fill(T(1));
+    run_backward(loss, ones_, true);
 }
 
 template <class T>

@@ -9,9 +9,14 @@
 // Gradients of all other nodes are reset by each backward pass, so calling it twice is safe.
 #pragma once
 
+#include <cstddef>
 #include <deque>
 #include <functional>
+#include <initializer_list>
+#include <new>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "autodiff/tensor.hpp"
@@ -37,8 +42,96 @@ struct Var {
     T item() const;
 };
 
+/// A node's backward function: any callable `void(Tape<T>& tape, int self)`, like std::function but
+/// with room for captures up to kInline bytes inside the node, so recording a node does not allocate
+/// (std::function keeps only 16 bytes in place). Larger or throwing-move callables go to the heap.
 template <class T>
-using BackwardFn = std::function<void(Tape<T>& tape, int self)>;
+class BackwardFn {
+   public:
+    static constexpr std::size_t kInline = 160;
+
+    BackwardFn() noexcept = default;
+    BackwardFn(std::nullptr_t) noexcept {}
+    template <class F, class D = std::decay_t<F>,
+              class = std::enable_if_t<!std::is_same_v<D, BackwardFn> && std::is_invocable_v<D&, Tape<T>&, int>>>
+    BackwardFn(F&& f) {
+        if constexpr (fits<D>) {
+            ::new (static_cast<void*>(buf_)) D(std::forward<F>(f));
+            ops_ = &inline_ops<D>;
+        } else {
+            *reinterpret_cast<D**>(buf_) = new D(std::forward<F>(f));
+            ops_ = &heap_ops<D>;
+        }
+    }
+    BackwardFn(const BackwardFn& o) : ops_(o.ops_) {
+        if (ops_) ops_->copy(o.buf_, buf_);
+    }
+    BackwardFn(BackwardFn&& o) noexcept : ops_(o.ops_) {
+        if (ops_) ops_->move(o.buf_, buf_);
+        o.ops_ = nullptr;
+    }
+    BackwardFn& operator=(const BackwardFn& o) {
+        if (this != &o) {
+            BackwardFn tmp(o);
+            *this = std::move(tmp);
+        }
+        return *this;
+    }
+    BackwardFn& operator=(BackwardFn&& o) noexcept {
+        if (this != &o) {
+            reset();
+            ops_ = o.ops_;
+            if (ops_) ops_->move(o.buf_, buf_);
+            o.ops_ = nullptr;
+        }
+        return *this;
+    }
+    BackwardFn& operator=(std::nullptr_t) noexcept {
+        reset();
+        return *this;
+    }
+    ~BackwardFn() { reset(); }
+
+    explicit operator bool() const noexcept { return ops_ != nullptr; }
+    void operator()(Tape<T>& tape, int self) const {
+        if (!ops_) throw std::bad_function_call();
+        ops_->call(const_cast<unsigned char*>(buf_), tape, self);
+    }
+
+   private:
+    struct Ops {
+        void (*call)(void* f, Tape<T>& tape, int self);
+        void (*copy)(const void* from, void* to);
+        void (*move)(void* from, void* to) noexcept;  // leaves `from` destroyed
+        void (*destroy)(void* f) noexcept;
+    };
+    template <class D>
+    static constexpr bool fits = sizeof(D) <= kInline && alignof(D) <= alignof(std::max_align_t) &&
+                                 std::is_nothrow_move_constructible_v<D>;
+    template <class D>
+    static constexpr Ops inline_ops = {
+        [](void* f, Tape<T>& t, int self) { (*static_cast<D*>(f))(t, self); },
+        [](const void* from, void* to) { ::new (to) D(*static_cast<const D*>(from)); },
+        [](void* from, void* to) noexcept {
+            ::new (to) D(std::move(*static_cast<D*>(from)));
+            static_cast<D*>(from)->~D();
+        },
+        [](void* f) noexcept { static_cast<D*>(f)->~D(); }};
+    template <class D>
+    static constexpr Ops heap_ops = {
+        [](void* f, Tape<T>& t, int self) { (**static_cast<D**>(f))(t, self); },
+        [](const void* from, void* to) { *static_cast<D**>(to) = new D(**static_cast<D* const*>(from)); },
+        [](void* from, void* to) noexcept { *static_cast<D**>(to) = *static_cast<D**>(from); },
+        [](void* f) noexcept { delete *static_cast<D**>(f); }};
+
+    void reset() noexcept {
+        if (ops_) ops_->destroy(buf_);
+        ops_ = nullptr;
+    }
+
+    alignas(std::max_align_t) unsigned char buf_[kInline];
+    const Ops* ops_ = nullptr;
+};
 template <class T>
 using GradHook = std::function<void(const Tensor<T>& grad)>;
 
@@ -51,7 +144,8 @@ struct Node {
     Tensor<T> grad;                       // gradient of intermediate nodes
     Tensor<T>* grad_ext = nullptr;        // parameter leaves: gradients accumulate here
     Tensor<T> scratch;                    // op-private buffer (masks, im2col), reused across steps
-    std::vector<int> parents;
+    std::vector<int> int_scratch;         // op-private integers (class labels), reused across steps
+    std::vector<int> parents;             // cleared, not freed, by reset(): no allocation per step
     BackwardFn<T> backward;
     std::vector<GradHook<T>> hooks;
     bool requires_grad = false;
@@ -73,6 +167,8 @@ class Tape {
     /// A leaf that references a parameter's value and accumulates into its gradient buffer.
     /// Both must outlive the tape's use; do not change `value` between forward and backward.
     Var<T> parameter(const Tensor<T>& value, Tensor<T>& grad, std::string name = "");
+    /// The same; the name is copied into the node's kept string (no allocation once it fits).
+    Var<T> parameter(const Tensor<T>& value, Tensor<T>& grad, const char* name);
 
     // ---- backward -----------------------------------------------------------------------
     /// Seeds with 1 a one-element output (error otherwise) and runs the reverse loop.
@@ -111,12 +207,19 @@ class Tape {
     void check_var(Var<T> v, const char* op) const;
     /// Appends a node with the given parents and returns it; its value is resized to `shape`
     /// (contents unspecified: the op fills it). Recorded only if grad is enabled and a parent
-    /// requires grad.
+    /// requires grad. After reset() the node's buffers are reused: nothing is allocated when the
+    /// shape is that of the node recorded at the same position in the previous step. The shape may be
+    /// a Shape, a tensor's own shape (`t.value(a).shape()`) or a braced list `{n, m}` (no temporary).
     Var<T> push(const char* op, const Shape& shape, std::initializer_list<Var<T>> parents);
     Var<T> push(const char* op, const Shape& shape, const std::vector<Var<T>>& parents);
+    Var<T> push(const char* op, const TensorShape& shape, std::initializer_list<Var<T>> parents);
+    Var<T> push(const char* op, std::initializer_list<std::size_t> shape, std::initializer_list<Var<T>> parents);
     Tensor<T>& mutable_value(Var<T> v) { return nodes_[v.index].value; }
     Tensor<T>& scratch(Var<T> v) { return nodes_[v.index].scratch; }
     Tensor<T>& scratch(int i) { return nodes_[i].scratch; }
+    /// Op-private integers of a node (e.g. the labels of a loss), kept across reset() like scratch.
+    std::vector<int>& int_scratch(Var<T> v) { return nodes_[v.index].int_scratch; }
+    const std::vector<int>& int_scratch(int i) const { return nodes_[i].int_scratch; }
     void set_backward(Var<T> v, BackwardFn<T> fn);
     bool needs_grad(int i) const { return nodes_[i].requires_grad; }
     const Tensor<T>& value(int i) const;
@@ -135,7 +238,9 @@ class Tape {
    private:
     const Node<T>& node_checked(Var<T> v, const char* what) const;
     void run_backward(Var<T> out, const Tensor<T>& upstream, bool into_parameters);
-    Var<T> make_leaf(bool requires_grad, std::string name);
+    Var<T> make_leaf(bool requires_grad);
+    Var<T> push_impl(const char* op, const std::size_t* shape, std::size_t rank, const Var<T>* parents,
+                     std::size_t num_parents);
 
     std::deque<Node<T>> nodes_;  // deque: references stay valid while ops append
     std::size_t size_ = 0;       // live nodes; nodes_[size_..] are kept buffers
@@ -143,6 +248,7 @@ class Tape {
     bool into_parameters_ = true;
     bool grad_enabled_ = true;
     bool check_finite_ = false;
+    Tensor<T> ones_;  // backward(loss)'s seed, kept
 };
 
 /// RAII: records no gradients on `tape` while alive (evaluation, metrics).

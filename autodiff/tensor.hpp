@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <xtensor/xarray.hpp>
@@ -15,6 +16,11 @@ template <class T>
 using Tensor = xt::xarray<T, xt::layout_type::row_major>;
 
 using Shape = std::vector<std::size_t>;
+
+/// A tensor's own shape type, `t.shape()` (xtensor's small vector: up to 4 dimensions held inline, so
+/// reading or comparing it allocates nothing, unlike building a Shape).
+using TensorShape = Tensor<double>::shape_type;
+static_assert(std::is_same_v<TensorShape, Tensor<float>::shape_type>);
 
 /// Integer class labels (one per sample).
 using Labels = std::vector<int>;

@@ -46,12 +46,18 @@ void validate(const Dataset<T>& d) {
 
 template <class T>
 void gather_rows(const Tensor<T>& src, const std::size_t* index, std::size_t k, Tensor<T>& dst) {
-    Shape shape = shape_of(src);
-    const std::size_t row = shape[0] == 0 ? 0 : src.size() / shape[0];
-    shape[0] = k;
+    // The shapes are compared in place (no Shape temporaries), so refilling a kept batch allocates nothing.
+    const TensorShape& ss = src.shape();
+    const std::size_t row = ss[0] == 0 ? 0 : src.size() / ss[0];
+    const TensorShape& ds = dst.shape();
+    const bool same = ds.size() == ss.size() && ds[0] == k && std::equal(ss.begin() + 1, ss.end(), ds.begin() + 1);
     // A moved-from tensor keeps its shape but not its storage, and resize() to the same shape is a
     // no-op: check the storage too, so a caller may hand in a tensor whose buffer it moved away.
-    if (shape_of(dst) != shape || dst.storage().size() != numel(shape)) dst = sample_storage<T>(shape);
+    if (!same || dst.storage().size() != k * row) {
+        Shape shape = shape_of(src);
+        shape[0] = k;
+        dst = sample_storage<T>(shape);
+    }
     const T* s = src.data();
     T* o = dst.data();
     for (std::size_t i = 0; i < k; ++i) std::copy_n(s + index[i] * row, row, o + i * row);

@@ -38,10 +38,10 @@ CNN<T>::CNN(std::size_t in_channels, std::size_t height, std::size_t width, std:
 
 template <class T>
 CNNOutput<T> CNN<T>::forward(Tape<T>& tape, Var<T> x) {
-    const Shape s = x.shape();
+    const TensorShape& s = x.value().shape();
     if (s.size() != 4 || s[1] != in_ch_ || s[2] != h_ || s[3] != w_)
         throw ShapeError("CNN::forward: expected input (B, " + std::to_string(in_ch_) + ", " + std::to_string(h_) +
-                         ", " + std::to_string(w_) + "), got " + shape_str(s));
+                         ", " + std::to_string(w_) + "), got " + shape_str(to_shape(s)));
     CNNOutput<T> o;
     Var<T> h = x;
     for (std::size_t l = 0; l < convs_.size(); ++l) {

@@ -8,6 +8,7 @@
 
 #include "nn/conv.hpp"
 #include "nn/linear.hpp"
+#include "nn/var_list.hpp"
 
 namespace gt::nn {
 
@@ -22,9 +23,9 @@ struct CNNOptions {
 template <class T>
 struct CNNOutput {
     Var<T> logits;
-    std::vector<Var<T>> conv_inputs;   // the input of conv l ([0] = x)
-    std::vector<Var<T>> conv_outputs;  // conv l's output before pooling and ReLU
-    std::vector<Var<T>> hidden;        // after pool and ReLU (== conv_inputs[l+1] for l < num_conv − 1)
+    VarList<T> conv_inputs;   // the input of conv l ([0] = x)
+    VarList<T> conv_outputs;  // conv l's output before pooling and ReLU
+    VarList<T> hidden;        // after pool and ReLU (== conv_inputs[l+1] for l < num_conv − 1)
     Var<T> features;                   // the flattened input of the classifier
 };
 

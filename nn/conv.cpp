@@ -50,10 +50,11 @@ Var<T> MaxPool2d<T>::forward(Tape<T>&, Var<T> x) {
 
 template <class T>
 Var<T> flatten_batch(Var<T> x) {
-    const Shape s = x.shape();
+    const Tensor<T>& v = x.value();
+    const TensorShape& s = v.shape();
     if (s.size() == 2) return x;
     if (s.empty()) throw ShapeError("flatten: expected a batch (B, ...), got a 0-d tensor");
-    return gt::reshape(x, Shape{s[0], numel(s) / (s[0] == 0 ? 1 : s[0])});
+    return gt::reshape(x, s[0], v.size() / (s[0] == 0 ? 1 : s[0]));
 }
 
 template <class T>

@@ -21,7 +21,7 @@ template <class T>
 MLPOutput<T> DNN<T>::forward(Tape<T>& tape, Var<T> x) {
     MLPOutput<T> o;
     Var<T> h = flatten_batch(x);
-    if (h.shape()[1] != in_)
+    if (h.value().shape()[1] != in_)
         throw ShapeError("DNN::forward: expected " + std::to_string(in_) + " input features per sample, got input " +
                          shape_str(x.shape()));
     for (std::size_t l = 0; l < layers_.size(); ++l) {

@@ -7,6 +7,7 @@
 
 #include "nn/activation.hpp"
 #include "nn/linear.hpp"
+#include "nn/var_list.hpp"
 
 namespace gt::nn {
 
@@ -14,9 +15,9 @@ namespace gt::nn {
 template <class T>
 struct MLPOutput {
     Var<T> logits;
-    std::vector<Var<T>> layer_inputs;     // h_l: the input Linear l multiplies; [0] = flattened x
-    std::vector<Var<T>> pre_activations;  // z_l = Linear l's output (last = logits)
-    std::vector<Var<T>> hidden;           // act(z_l) for l < num_hidden (== layer_inputs[l+1])
+    VarList<T> layer_inputs;     // h_l: the input Linear l multiplies; [0] = flattened x
+    VarList<T> pre_activations;  // z_l = Linear l's output (last = logits)
+    VarList<T> hidden;           // act(z_l) for l < num_hidden (== layer_inputs[l+1])
 };
 
 template <class T>

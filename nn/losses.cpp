@@ -29,9 +29,9 @@ Var<T> gaussian_kl_loss(Var<T> mu, Var<T> logvar) {
 
 template <class T>
 Var<T> vae_loss(Var<T> recon, Var<T> x, Var<T> mu, Var<T> logvar, T beta) {
-    const Shape s = x.shape();
+    const TensorShape& s = x.value().shape();
     if (s.size() != 2 || s[0] == 0)
-        throw ShapeError("vae_loss: expected x as a non-empty batch (B, D), got " + shape_str(s));
+        throw ShapeError("vae_loss: expected x as a non-empty batch (B, D), got " + shape_str(to_shape(s)));
     const Var<T> recon_term = mul_scalar(gt::binary_cross_entropy(recon, x, Reduction::Sum), T(1) / T(s[0]));
     return add(recon_term, mul_scalar(gt::gaussian_kl(mu, logvar), beta));
 }

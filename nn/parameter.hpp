@@ -22,7 +22,7 @@ struct Parameter {
 
     void zero_grad();
     /// The tape leaf that references this parameter's storage.
-    Var<T> enter(Tape<T>& tape) { return tape.parameter(value, grad, name); }
+    Var<T> enter(Tape<T>& tape) { return tape.parameter(value, grad, name.c_str()); }
     std::size_t numel() const { return value.size(); }
 };
 

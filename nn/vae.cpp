@@ -28,7 +28,7 @@ VAE<T>::VAE(std::size_t input_dim, Rng& rng, std::size_t hidden, std::size_t lat
 template <class T>
 std::pair<Var<T>, Var<T>> VAE<T>::encode(Tape<T>& tape, Var<T> x) {
     Var<T> h = flatten_batch(x);
-    if (h.shape()[1] != input_dim_)
+    if (h.value().shape()[1] != input_dim_)
         throw ShapeError("VAE::encode: expected " + std::to_string(input_dim_) +
                          " input features per sample, got input " + shape_str(x.shape()));
     for (auto& l : enc_) h = gelu(l->forward(tape, h));
@@ -47,8 +47,9 @@ VAEOutput<T> VAE<T>::forward(Tape<T>& tape, Var<T> x, const Tensor<T>& eps) {
     VAEOutput<T> o;
     o.x = flatten_batch(x);
     std::tie(o.mu, o.logvar) = encode(tape, o.x);
-    const Shape want{o.mu.shape()[0], latent_};
-    check_shape(shape_of(eps) == want, "VAE::forward (eps)", shape_str(want), shape_of(eps));
+    const std::size_t rows = o.mu.value().shape()[0];
+    if (eps.dimension() != 2 || eps.shape()[0] != rows || eps.shape()[1] != latent_)
+        check_shape(false, "VAE::forward (eps)", shape_str(Shape{rows, latent_}), shape_of(eps));
     o.z = reparameterize(o.mu, o.logvar, eps);  // μ + exp(½ logvar) ⊙ eps
     o.recon = decode(tape, o.z);
     return o;
@@ -56,10 +57,11 @@ VAEOutput<T> VAE<T>::forward(Tape<T>& tape, Var<T> x, const Tensor<T>& eps) {
 
 template <class T>
 VAEOutput<T> VAE<T>::forward(Tape<T>& tape, Var<T> x, Rng& rng) {
-    const Shape s = x.shape();
-    Tensor<T> eps = Tensor<T>::from_shape({s.empty() ? 0 : s[0], latent_});
-    for (T& e : eps) e = static_cast<T>(rng.normal());
-    return forward(tape, x, eps);
+    const TensorShape& s = x.value().shape();
+    const std::size_t rows = s.empty() ? 0 : s[0];
+    if (eps_.dimension() != 2 || eps_.shape()[0] != rows || eps_.shape()[1] != latent_) eps_.resize({rows, latent_});
+    for (T& e : eps_) e = static_cast<T>(rng.normal());
+    return forward(tape, x, eps_);
 }
 
 template <class T>

@@ -46,6 +46,7 @@ class VAE : public Module<T> {
     std::size_t input_dim_, latent_;
     std::vector<std::unique_ptr<Linear<T>>> enc_, dec_;
     std::unique_ptr<Linear<T>> fc_mu_, fc_logvar_;
+    Tensor<T> eps_;  // forward(tape, x, rng)'s noise, kept across steps (reparameterize copies it)
 };
 
 extern template class VAE<float>;
