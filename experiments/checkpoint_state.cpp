@@ -102,6 +102,8 @@ json load_state(const fs::path& dir, const std::string& tag, const std::vector<n
     const fs::path d = dir / tag;
     const fs::path mpath = d / kManifestName;
     if (!fs::exists(d)) return json();
+    if (!fs::is_directory(d))
+        throw IoError(fmt::format("checkpoint {}: expected a folder, found a file; {}", d.string(), kRestart));
     if (!fs::exists(mpath)) {
         bool any = false;
         std::error_code ec;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <new>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "experiments/datasets_glue.hpp"
 #include "experiments/figure.hpp"
 #include "experiments/io.hpp"
+#include "experiments/memory_budget.hpp"
 #include "experiments/progress.hpp"
 #include "experiments/report.hpp"
 #include "experiments/verify_command.hpp"
@@ -64,6 +66,8 @@ std::vector<int> parse_seeds(const std::string& text) {
                 const std::string rest = part.substr(dash + 1);
                 const int b = std::stoi(rest, &used);
                 if (used != rest.size() || b < a || a < 0) throw UsageError(bad);
+                if (long(b) - a + 1 + long(out.size()) > 1000)  // before expanding "0-2000000000"
+                    throw UsageError(fmt::format("--seeds '{}': expected at most 1000 seeds, found more", text));
                 for (int s = a; s <= b; ++s) out.push_back(s);
             } else {
                 const int a = std::stoi(part, &used);
@@ -113,14 +117,69 @@ std::string type_problem(const json& d, const json& v) {
     return d.type() == v.type() ? "" : std::string(d.type_name());
 }
 
-/// Range checks of the common settings, whatever their source (`where` names it: "--config 'f': 'lr'").
+/// The valid range of every size-like setting of any figure (arrays: each element, and their count),
+/// checked whatever the source. Keys a figure checks itself with its own message are not listed.
+struct SettingRange {
+    const char* key;
+    double lo, hi;
+    const char* valid;            // how the message states [lo, hi]
+    std::size_t max_count = 0;    // arrays: 1 .. max_count elements (0: not an array)
+    bool lo_open = false, hi_open = false;
+};
+const SettingRange kRanges[] = {
+    {"epochs", 1, 100000, "an integer in [1, 100000]"},
+    {"lr", 0, 1e4, "a number in (0, 1e4)", 0, true, true},
+    {"momentum", 0, 1, "a number in [0, 1)", 0, false, true},
+    {"batch_size", 1, 1000000, "an integer in [1, 1000000]"},
+    {"seeds", 0, 1e9, "seeds in [0, 1000000000]", 1000},
+    {"width", 1, 8192, "an integer in [1, 8192]"},
+    {"widths", 1, 8192, "widths in [1, 8192]", 16},
+    {"channels", 1, 1024, "an integer in [1, 1024]"},
+    {"num_hidden", 1, 64, "an integer in [1, 64]"},
+    {"train_subset", 0, 10000000, "an integer in [0, 10000000] (0: all)"},
+    {"n", 1, 10000000, "an integer in [1, 10000000]"},
+    {"modulus", 2, 1000, "an integer in [2, 1000]"},
+    {"frames", 0, 100000, "frames in [0, 100000]", 100},
+    {"steps", 1, 1000, "an integer in [1, 1000]"},
+    {"tl_samples", 1, 10000000, "an integer in [1, 10000000]"},
+    {"agop_samples", 1, 10000000, "an integer in [1, 10000000]"},
+    {"smooth", 1, 100000, "an integer in [1, 100000]"},
+    {"checkpoint_every", 1, 100000, "an integer in [1, 100000]"},
+    {"betas", -1e300, 1e300, "", 32},
+    {"ps", -1e300, 1e300, "", 32},
+    {"weight_decays", -1e300, 1e300, "", 32},
+};
+
+bool in_range(const SettingRange& r, double x) {
+    return (r.lo_open ? x > r.lo : x >= r.lo) && (r.hi_open ? x < r.hi : x <= r.hi);
+}
+
+/// Range checks of a setting, whatever its source (`where` names it: "--config 'f': 'lr'"); the type
+/// has been checked already.
 void check_common(const std::string& key, const json& v, const std::string& where) {
-    auto bad = [&](const std::string& valid) { throw UsageError(fmt::format("{} = {}: expected {}", where, v.dump(), valid)); };
-    if (key == "epochs" && !(v.get<double>() >= 1 && v.get<double>() <= 100000)) bad("an integer in [1, 100000]");
-    if (key == "lr" && !(v.get<double>() > 0 && v.get<double>() < 1e4)) bad("a number in (0, 1e4)");
-    if (key == "momentum" && !(v.get<double>() >= 0 && v.get<double>() < 1)) bad("a number in [0, 1)");
-    if (key == "batch_size" && !(v.get<double>() >= 1 && v.get<double>() <= 1000000)) bad("an integer in [1, 1000000]");
-    if (key == "seeds" && (v.empty() || v.size() > 1000)) bad("1 to 1000 seeds");
+    for (const SettingRange& r : kRanges) {
+        if (key != r.key) continue;
+        if (r.max_count == 0) {
+            if (!in_range(r, v.get<double>())) throw UsageError(fmt::format("{} = {}: expected {}", where, v.dump(), r.valid));
+            return;
+        }
+        if (v.empty() || v.size() > r.max_count)  // the key is the plural noun: "expected 1 to 16 widths"
+            throw UsageError(fmt::format("{} = {}: expected 1 to {} {}", where,
+                                         v.size() <= 8 ? v.dump() : fmt::format("[{} elements]", v.size()), r.max_count, r.key));
+        for (std::size_t i = 0; i < v.size(); ++i)
+            if (v[i].is_number() && !in_range(r, v[i].get<double>()))
+                throw UsageError(fmt::format("{}[{}] = {}: expected {}", where, i, v[i].dump(), r.valid));
+        return;
+    }
+}
+
+/// "width, batch_size, train_subset": the settings of this config that drive its memory, for a refusal's hint.
+std::string size_keys(const json& cfg) {
+    std::vector<std::string> keys;
+    for (const char* k : {"width", "widths", "channels", "num_hidden", "batch_size", "n", "train_subset", "modulus",
+                          "tl_samples", "agop_samples"})
+        if (cfg.contains(k)) keys.push_back(k);
+    return keys.empty() ? "the sizes" : join(keys);
 }
 
 /// The effective config: preset defaults, then --config FILE, then explicit flags; then the figure's
@@ -135,9 +194,19 @@ json effective_config(const Figure& fig, const Flags& f, const std::string& data
         } catch (const IoError& e) {
             throw UsageError(std::string("--config: ") + e.what());
         }
-        if (!file.is_object()) throw UsageError(fmt::format("--config '{}': expected a JSON object", f.config));
+        if (!file.is_object())
+            throw UsageError(fmt::format("--config '{}': expected a JSON object, found {}", f.config, file.type_name()));
         for (auto it = file.begin(); it != file.end(); ++it) {
-            if (it.key() == "figure" || it.key() == "preset" || it.key() == "dataset") continue;
+            // What runs is chosen on the command line only: one source, never two that could disagree.
+            if (it.key() == "preset" || it.key() == "dataset")
+                throw UsageError(fmt::format("--config '{}': '{}' = {} is not read from a config file; use --{} instead", f.config,
+                                             it.key(), it.value().dump(), it.key()));
+            if (it.key() == "figure") {
+                if (it.value() != json(info.id))
+                    throw UsageError(fmt::format("--config '{}': 'figure' = {}, but this command runs {}", f.config,
+                                                 it.value().dump(), info.id));
+                continue;
+            }
             require_key(cfg, it.key(), "'" + it.key() + "' (in --config " + f.config + ")", info.id);
             const std::string problem = type_problem(cfg.at(it.key()), it.value());
             if (!problem.empty())
@@ -187,6 +256,8 @@ json effective_config(const Figure& fig, const Flags& f, const std::string& data
     } catch (const std::exception& e) {  // a key of the wrong shape that the type check let through
         throw UsageError(fmt::format("{}: invalid setting ({})", info.id, e.what()));
     }
+    require_memory(fig.memory_estimate(cfg), fmt::format("{}{} with these settings", info.id, dataset.empty() ? "" : " on " + dataset),
+                   "lower " + size_keys(cfg));
     return cfg;
 }
 
@@ -257,6 +328,7 @@ void print_summary(const Summary& s, const fs::path& folder) {
         std::printf("  %-44s ours %-12s paper %s\n", r.quantity.c_str(), r.ours.c_str(), r.paper.c_str());
     for (const auto& c : s.claims)
         std::printf("  [%s] %s — %s\n", c.pass ? "PASS" : "FAIL", c.claim.c_str(), c.detail.c_str());
+    for (const auto& p : s.plot_failures) std::printf("  [PLOT FAILED] %s\n", p.c_str());
     std::fflush(stdout);
 }
 
@@ -273,7 +345,7 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
                     folder.path().string().c_str());
         return folder.path();
     }
-    MetricsLog metrics(folder.file("metrics.csv"));
+    MetricsLog metrics(folder.file("metrics.csv"), info.id);
     if (folder.resumed() && fs::exists(metrics.path())) {
         metrics.load();
         std::fprintf(stderr, "%s: resuming in %s\n", info.id.c_str(), folder.path().string().c_str());
@@ -283,6 +355,7 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
     ctx.folder = &folder;
     ctx.metrics = &metrics;
     ctx.command = command_line(fig, f, dataset);
+    ctx.figure = info.id;
     const std::string start = utc_now();
     folder.write_meta(cfg, start, "", folder.total_seconds(), ctx.command);
     Summary s;
@@ -308,6 +381,7 @@ fs::path run_one(const Figure& fig, const Flags& f, const std::string& dataset) 
     s.command = ctx.command;
     s.seconds = secs;
     s.cpu_seconds = process_cpu_seconds() - cpu0;  // this invocation only (a resumed run counts its last part)
+    s.plot_failures = ctx.plot_failures;  // a plot gnuplot could not draw; the data are complete
     metrics.flush();
     write_json_atomic(folder.file("summary.json"), s.to_json());
     folder.write_meta(cfg, start, utc_now(), secs, ctx.command);
@@ -372,7 +446,10 @@ int cmd_list(const Flags& f) {
             std::printf("       data: synthetic\n");
         } else {
             std::string ds;
-            for (const auto& d : i.datasets) ds += (ds.empty() ? "" : ", ") + d + (dataset_available(d, f.data_dir) ? "" : " (missing)");
+            for (const auto& d : i.datasets)
+                ds += (ds.empty() ? "" : ", ") + d +
+                      (!unsupported_dataset(d, f.data_dir).empty() ? " (not supported yet)"
+                                                                   : dataset_available(d, f.data_dir) ? "" : " (missing)");
             std::printf("       data: %s\n", ds.c_str());
         }
         std::string est;
@@ -505,9 +582,32 @@ int main_cli(int argc, char** argv) {
     try {
         if (list->parsed()) return cmd_list(list_flags);
         for (std::size_t k = 0; k < figure_cmds.size(); ++k)
-            if (figure_cmds[k].first->parsed()) return cmd_figure(*figure_cmds[k].second, *figure_flags[k]);
+            if (figure_cmds[k].first->parsed()) {
+                const Flags& ff = *figure_flags[k];
+                if (given(ff.o_dataset))  // a set we know of but cannot read yet: say so, and what is there
+                    for (std::size_t a = 0, c = 0; c != std::string::npos; a = c + 1) {
+                        c = ff.dataset.find(',', a);
+                        const std::string why = unsupported_dataset(ff.dataset.substr(a, c == std::string::npos ? c : c - a), ff.data_dir);
+                        if (!why.empty()) throw UsageError("--dataset " + why);
+                    }
+                return cmd_figure(*figure_cmds[k].second, ff);
+            }
         if (reproduce->parsed()) return cmd_reproduce(rep_flags, only);
         if (report->parsed()) {
+            // Never replace a report with an empty one because --runs names the wrong folder.
+            const fs::path runs = report_flags.out;
+            std::error_code ec;
+            if (!fs::is_directory(runs, ec))
+                throw UsageError(fmt::format("report --runs '{}': expected a folder of run folders, found {}; {} is left as it was",
+                                             runs.string(), fs::exists(runs, ec) ? "a file" : "nothing there",
+                                             report_flags.report_dir));
+            std::size_t found = 0;
+            for (const FoundRun& r : find_runs(runs)) found += report_preset.empty() || r.summary.preset == report_preset;
+            if (found == 0)
+                throw UsageError(fmt::format("report --runs '{}': expected at least one run folder with a summary.json{}, found none; "
+                                             "{} is left as it was",
+                                             runs.string(), report_preset.empty() ? "" : " of preset " + report_preset,
+                                             report_flags.report_dir));
             const std::size_t n =
                 write_report(report_flags.out, report_flags.report_dir, report_preset, report_flags.data_dir);
             std::printf("report of %zu runs written to %s/index.html and %s/README.md\n", n,
@@ -518,6 +618,13 @@ int main_cli(int argc, char** argv) {
     } catch (const UsageError& e) {
         std::fprintf(stderr, "gramtape: error: %s\n", e.what());
         return 2;
+    } catch (const std::bad_alloc&) {
+        const MemoryLimit lim = memory_limit();
+        std::fprintf(stderr,
+                     "gramtape: error: out of memory while running '%s' (this process may use %s, %s); lower the sizes "
+                     "(width, batch_size, train_subset, n, ...) or free memory\n",
+                     argc > 1 ? argv[1] : "gramtape", format_bytes(lim.bytes).c_str(), lim.source.c_str());
+        return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gramtape: error: %s\n", e.what());
         return 1;

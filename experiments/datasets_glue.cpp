@@ -1,5 +1,7 @@
 #include "experiments/datasets_glue.hpp"
 
+#include <filesystem>
+
 #include "datasets/registry.hpp"
 
 namespace gt::experiments {
@@ -12,6 +14,23 @@ bool dataset_available(const std::string& name, const std::string& data_dir) {
     } catch (const gt::Error&) {
         return false;  // a name the datasets module has no loader for (e.g. svhn)
     }
+}
+
+std::string unsupported_dataset(const std::string& name, const std::string& data_dir) {
+    if (name != "svhn") return "";
+    namespace fs = std::filesystem;
+    std::vector<std::string> found;
+    for (const fs::path& dir : {fs::path(data_dir) / "svhn", fs::path(data_dir)})
+        for (const char* f : {"train_32x32.mat", "test_32x32.mat", "extra_32x32.mat"}) {
+            std::error_code ec;
+            if (fs::is_regular_file(dir / f, ec)) found.push_back((dir / f).string());
+        }
+    std::string list;
+    for (const auto& f : found) list += (list.empty() ? "" : ", ") + f;
+    return "'svhn': not supported yet: gramtape has no reader for SVHN's MATLAB .mat files (train_32x32.mat, test_32x32.mat); " +
+           (found.empty() ? "none of them is under '" + data_dir + "' either"
+                          : "found " + list + ", but cannot read them") +
+           "; use mnist, fashion-mnist, cifar10 or cifar100";
 }
 
 std::vector<std::string> available_datasets(const std::string& data_dir) {

@@ -33,6 +33,7 @@ json Summary::to_json() const {
     j["claims"] = json::array();
     for (const auto& c : claims) j["claims"].push_back({{"claim", c.claim}, {"pass", c.pass}, {"detail", c.detail}});
     j["differences"] = differences;
+    j["plot_failures"] = plot_failures;
     return j;
 }
 
@@ -52,6 +53,7 @@ Summary Summary::from_json(const json& j, const std::string& where) {
             s.rows.push_back({r.at("quantity"), r.at("ours"), r.at("paper"), r.at("source")});
         for (const auto& c : j.at("claims")) s.claims.push_back({c.at("claim"), c.at("pass"), c.at("detail")});
         s.differences = j.at("differences").get<std::vector<std::string>>();
+        s.plot_failures = j.value("plot_failures", std::vector<std::string>{});  // absent in older summaries
         return s;
     } catch (const json::exception& e) {
         throw IoError(where + ": not a gramtape summary (" + e.what() + ")");

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autodiff/tensor.hpp"
+#include "experiments/memory_budget.hpp"
 #include "experiments/metrics.hpp"
 #include "experiments/run_folder.hpp"
 
@@ -52,6 +53,7 @@ struct Summary {
     std::vector<std::string> differences;  // setup differences from the paper, stated plainly
     double seconds = 0.0;      // wall time of the run, all sessions
     double cpu_seconds = 0.0;  // CPU time (all threads) of the invocation that finished it
+    std::vector<std::string> plot_failures;  // "fig1.png: <reason>" per plot gnuplot could not draw
 
     json to_json() const;
     static Summary from_json(const json& j, const std::string& where);
@@ -72,6 +74,8 @@ struct RunContext {
     RunFolder* folder = nullptr;
     MetricsLog* metrics = nullptr;
     std::string command;  // a command line that reproduces this run
+    std::string figure;   // "fig1", for messages
+    std::vector<std::string> plot_failures;  // filled by plot() (plot.hpp); the run's data stay complete
 
     template <class V>
     V get(const std::string& key) const {
@@ -95,6 +99,9 @@ class Figure {
     /// UsageError naming the setting, the value found and what is valid. The CLI has already checked
     /// the types of every key and the ranges of the common keys (seeds, epochs, lr, momentum, batch_size).
     virtual void check(const json& config) const { (void)config; }
+    /// The peak memory of a run with this effective config, refused up front when over the limit
+    /// (memory_budget.hpp). Default: generic_memory_estimate; override where a figure keeps more.
+    virtual MemoryEstimate memory_estimate(const json& config) const;
     /// Trains, measures, writes arrays/plots into ctx.folder, returns the summary. Must resume from
     /// the folder's progress record when it is set.
     virtual Summary run(RunContext& ctx) const = 0;

@@ -1,6 +1,7 @@
 // Atomic file output (temp file + rename) and small readers shared by the experiment drivers.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -19,9 +20,19 @@ using json = nlohmann::json;
 /// folder is not writable, a write fails (disk full) or the data cannot be flushed; no temporary remains.
 void write_text_atomic(const fs::path& path, const std::string& text);
 void write_json_atomic(const fs::path& path, const json& j);
-std::string read_text(const fs::path& path);
-/// Parses a JSON file; IoError naming the file when it is missing or malformed.
+/// Caps of the bounded readers below.
+constexpr std::uint64_t kTextCap = std::uint64_t(1) << 30;   // 1 GiB (metrics.csv of a long run)
+constexpr std::uint64_t kJsonCap = std::uint64_t(16) << 20;  // 16 MiB
+constexpr int kJsonMaxDepth = 64;
+/// Reads a whole regular file of at most `max_bytes`. Anything else (missing, a directory, a FIFO, a
+/// device such as /dev/zero, a file over the cap) is an IoError naming the file, what was expected and
+/// what was found; a FIFO swapped in between the checks cannot block (O_NONBLOCK, fstat again).
+std::string read_text(const fs::path& path, std::uint64_t max_bytes = kTextCap);
+/// Parses a JSON file read by read_text under kJsonCap: nesting deeper than kJsonMaxDepth (checked
+/// before parsing, with line and byte offset) and duplicate keys are IoErrors naming the file.
 json read_json(const fs::path& path);
+/// The same checks on text already in memory; `where` names its source in messages.
+json parse_json_checked(const std::string& text, const std::string& where);
 
 /// A unique temporary name beside `path` (same folder, so rename is atomic).
 fs::path temp_path_for(const fs::path& path);

@@ -1,6 +1,7 @@
 #include "experiments/metrics.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <sstream>
 
@@ -25,14 +26,25 @@ void MetricsLog::add(const std::string& run, long epoch, long step, const std::s
     check_field(run, "run");
     check_field(layer, "layer");
     check_field(metric, "metric");
+    if (!std::isfinite(value)) {
+        if (warned_.insert(run + ',' + layer + ',' + metric).second) {
+            const std::string where = fmt::format("{} run {}{}, epoch {}, step {}", figure_.empty() ? "gramtape" : figure_,
+                                                  run, layer.empty() ? "" : ", layer " + layer, epoch, step);
+            std::fprintf(stderr, "warning: %s: %s is %s; recorded as nan in metrics.csv\n", where.c_str(), metric.c_str(),
+                         std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
+        }
+        value = std::numeric_limits<double>::quiet_NaN();
+    }
     rows_.push_back({run, epoch, step, layer, metric, value});
 }
 
 void MetricsLog::flush() const {
     std::string out = kHeader;
     out += '\n';
-    for (const auto& r : rows_)
-        out += fmt::format("{},{},{},{},{},{:.17g}\n", r.run, r.epoch, r.step, r.layer, r.metric, r.value);
+    for (const auto& r : rows_) {
+        const std::string v = std::isfinite(r.value) ? fmt::format("{:.17g}", r.value) : "nan";
+        out += fmt::format("{},{},{},{},{},{}\n", r.run, r.epoch, r.step, r.layer, r.metric, v);
+    }
     write_text_atomic(path_, out);
 }
 
@@ -68,16 +80,13 @@ std::vector<MetricRow> MetricsLog::parse(const std::string& text, const std::str
             r.step = std::stol(f[2]);
             r.layer = f[3];
             r.metric = f[4];
-            r.value = std::stod(f[5], &used);
+            r.value = std::stod(f[5], &used);  // also "nan" (and "-nan", "inf" of older files)
             if (used != f[5].size()) throw std::invalid_argument("trailing characters");
         } catch (const std::exception&) {
-            if (f[5] == "nan" || f[5] == "-nan") {
-                r.value = std::numeric_limits<double>::quiet_NaN();
-            } else {
-                throw IoError(fmt::format("{}: line {}: expected numbers in epoch, step and value, found '{}'",
-                                          where, lineno, line));
-            }
+            throw IoError(fmt::format("{}: line {}: expected numbers in epoch, step and value, found '{}'", where,
+                                      lineno, line));
         }
+        if (!std::isfinite(r.value)) r.value = std::numeric_limits<double>::quiet_NaN();
         rows.push_back(std::move(r));
     }
     if (lineno == 0) throw IoError(where + ": empty file, expected the header '" + std::string(kHeader) + "'");

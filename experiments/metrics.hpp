@@ -1,8 +1,10 @@
 // metrics.csv in long format: run,epoch,step,layer,metric,value. Rows stay in memory and the whole
 // file is rewritten atomically on flush(), so the file on disk is always complete and parseable.
+// A non-finite value (NaN, +Inf or -Inf) is recorded as NaN and written `nan` (never `-nan`).
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,8 +21,13 @@ struct MetricRow {
 
 class MetricsLog {
    public:
-    explicit MetricsLog(std::filesystem::path path) : path_(std::move(path)) {}
+    /// figure: named in warnings ("fig4"); run_one sets it.
+    explicit MetricsLog(std::filesystem::path path, std::string figure = "")
+        : path_(std::move(path)), figure_(std::move(figure)) {}
+    void set_figure(const std::string& figure) { figure_ = figure; }
 
+    /// A non-finite value is stored as NaN; the first one of each (run, layer, metric) series prints
+    /// one warning on stderr naming figure, run, layer, epoch, step and metric.
     void add(const std::string& run, long epoch, long step, const std::string& layer, const std::string& metric,
              double value);
     void add(const std::string& run, long epoch, long step, int layer, const std::string& metric, double value) {
@@ -50,7 +57,9 @@ class MetricsLog {
 
    private:
     std::filesystem::path path_;
+    std::string figure_;
     std::vector<MetricRow> rows_;
+    std::set<std::string> warned_;  // series already reported non-finite
 };
 
 }  // namespace gt::experiments

@@ -1,14 +1,18 @@
 #include "experiments/plot.hpp"
 
 #include <cmath>
-#include <cstdlib>
+#include <cstdio>
 
 #include <fmt/format.h>
 
 #include "autodiff/tensor.hpp"
+#include "experiments/figure.hpp"
 #include "experiments/io.hpp"
+#include "experiments/subprocess.hpp"
 
 namespace gt::experiments {
+
+std::string dat_value(double v, int digits) { return std::isfinite(v) ? fmt::format("{:.{}g}", v, digits) : "NaN"; }
 
 DatFile::DatFile(std::vector<std::string> columns) : columns_(std::move(columns)) {
     text_ = "#";
@@ -22,7 +26,7 @@ void DatFile::row(const std::vector<double>& values) {
     std::string line;
     for (std::size_t i = 0; i < values.size(); ++i) {
         if (i) line += ' ';
-        line += std::isfinite(values[i]) ? fmt::format("{:.8g}", values[i]) : std::string("NaN");
+        line += dat_value(values[i]);
     }
     text_ += line + "\n";
     block_open_ = true;
@@ -37,12 +41,9 @@ void DatFile::block(const std::string& name) {
 void DatFile::save(const fs::path& path) const { write_text_atomic(path, text_); }
 
 std::string gp_quote(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
 }
 
 void render(const fs::path& folder, const PlotSpec& spec) {
@@ -52,6 +53,7 @@ void render(const fs::path& folder, const PlotSpec& spec) {
         "if (!exists(\"outfile\")) outfile = \"{1}\"\n"
         "set terminal pngcairo size {2},{3} enhanced font \"DejaVu Sans,11\"\n"
         "set output outfile\n"
+        "set datafile missing \"NaN\"\n"
         "{4}\n"
         "unset output\n",
         spec.script, spec.png, spec.width, spec.height, spec.body);
@@ -59,24 +61,42 @@ void render(const fs::path& folder, const PlotSpec& spec) {
     const fs::path png = folder / spec.png;
     const fs::path tmp = temp_path_for(png);
     const fs::path log = folder / (spec.script + ".log");
-    const std::string cmd = fmt::format("cd '{}' && gnuplot -e \"outfile='{}'\" '{}' > '{}' 2>&1", folder.string(),
-                                        tmp.filename().string(), spec.script, log.filename().string());
-    const int rc = std::system(cmd.c_str());
-    if (rc != 0 || !fs::exists(tmp)) {
-        std::error_code ec;
+    // No shell: the folder is only gnuplot's working directory, so any byte of its path is fine.
+    SpawnOptions opt;
+    opt.cwd = folder.string();
+    opt.output_file = log.string();
+    opt.hint = "install gnuplot-nox";
+    RunResult r;
+    try {
+        r = run_program({"gnuplot", "-e", "outfile=" + gp_quote(tmp.filename().string()), spec.script}, opt);
+    } catch (const SpawnError& e) {
+        throw IoError(e.what());
+    }
+    std::error_code ec;
+    if (r.status != 0 || !fs::exists(tmp)) {
         fs::remove(tmp, ec);
         std::string msg;
         try {
             msg = read_text(log);
         } catch (const std::exception&) {
         }
+        while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.pop_back();
         if (msg.size() > 600) msg = msg.substr(0, 600) + "...";
-        throw IoError(fmt::format("gnuplot failed on {} (exit {}): {}{}", (folder / spec.script).string(), rc, msg,
-                                  rc == 127 * 256 ? " (is gnuplot-nox installed?)" : ""));
+        throw IoError(fmt::format("gnuplot failed on {} (exit {}): {}", (folder / spec.script).string(), r.status, msg));
     }
     commit_temp(tmp, png);
-    std::error_code ec;
     if (fs::exists(log) && fs::file_size(log, ec) == 0) fs::remove(log, ec);
+}
+
+void plot(RunContext& ctx, const PlotSpec& spec) {
+    try {
+        render(ctx.folder->path(), spec);
+    } catch (const std::exception& e) {
+        const std::string who = ctx.figure.empty() ? "gramtape" : ctx.figure;
+        std::fprintf(stderr, "%s: plot %s failed: %s; the run's data are complete\n", who.c_str(), spec.png.c_str(),
+                     e.what());
+        ctx.plot_failures.push_back(spec.png + ": " + e.what());
+    }
 }
 
 }  // namespace gt::experiments

@@ -9,6 +9,11 @@
 
 namespace gt::experiments {
 
+struct RunContext;
+
+/// A number as the .dat files hold it: a non-finite value is `NaN`, which gnuplot draws as a gap.
+std::string dat_value(double v, int digits = 8);
+
 class DatFile {
    public:
     /// columns: the names written in the header comment.
@@ -32,11 +37,18 @@ struct PlotSpec {
     std::string body;    // gnuplot commands after terminal/output setup
 };
 
-/// Writes the script and runs gnuplot in the folder; the PNG appears atomically.
-/// Throws IoError with gnuplot's message when it fails or is not installed.
+/// Writes the script and runs gnuplot in the folder (no shell; gnuplot's working directory is the
+/// folder, so scripts name files by their plain names); the PNG appears atomically. `NaN` in a .dat
+/// file is missing data. Throws IoError with gnuplot's message when it fails or is not installed.
 void render(const std::filesystem::path& folder, const PlotSpec& spec);
 
-/// Quotes a string for a gnuplot double-quoted literal.
+/// render() into ctx's run folder for a figure's run: a failing plot never fails the run. It prints
+/// "fig1: plot fig1.png failed: <reason>; the run's data are complete" on stderr and adds
+/// "fig1.png: <reason>" to ctx.plot_failures (the summary and the report show it).
+void plot(RunContext& ctx, const PlotSpec& spec);
+
+/// Quotes a string as a gnuplot single-quoted literal ('' stands for '). Not a double-quoted one:
+/// gnuplot runs `backquoted` text of a double-quoted string through the shell.
 std::string gp_quote(const std::string& s);
 
 }  // namespace gt::experiments

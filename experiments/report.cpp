@@ -147,6 +147,19 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
         h += fmt::format("<p><b>Setup:</b> {}</p>\n", html(s.setup));
         m += fmt::format("**Setup:** {}\n\n", s.setup);
         for (const auto& img : s.images) {
+            // A plot gnuplot could not draw (or whose PNG is gone) is named with its reason, not a broken image.
+            std::string failed;
+            for (const auto& p : s.plot_failures)
+                if (p.rfind(img + ": ", 0) == 0) failed = p.substr(img.size() + 2);
+            if (failed.empty() && !fs::exists(r.folder / img)) failed = "the file is missing";
+            if (!failed.empty()) {
+                const std::string gp = img.substr(0, img.rfind('.')) + ".gp";
+                h += fmt::format("<p class=\"fail\">Plot {} failed: {} (the run's data are complete; run <code>gnuplot {}</code> "
+                                 "in the run folder to draw it)</p>\n", html(img), html(failed), html(gp));
+                m += fmt::format("**Plot {} failed:** {} (the run's data are complete; run `gnuplot {}` in the run folder "
+                                 "to draw it)\n\n", img, failed, gp);
+                continue;
+            }
             const std::string link = rel(r.folder / img, out);
             h += fmt::format("<p><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"></a></p>\n", html(link), html(img));
             m += fmt::format("![{}]({})\n\n", img, link);

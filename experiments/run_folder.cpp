@@ -14,6 +14,7 @@
 #include "experiments/figure.hpp"
 #include "experiments/io.hpp"
 #include "experiments/run_lock.hpp"
+#include "experiments/subprocess.hpp"
 
 #ifndef GT_SOURCE_DIR
 #define GT_SOURCE_DIR "."
@@ -69,6 +70,8 @@ RunFolder RunFolder::open(const fs::path& root, const std::string& name, const j
                                      ec ? ec.message() : "a file is in the way"));
     if (fs::exists(f.path_)) {
         const fs::path cfg = f.path_ / "config.json";
+        if (!fs::exists(cfg) && fs::exists(f.path_ / ".lock"))
+            f.lock_ = RunLock::acquire(f.path_);  // another gramtape may be creating it: refused with its pid
         if (!fs::exists(cfg))
             throw UsageError(fmt::format("run folder '{}' exists but has no config.json: not a gramtape run; "
                                          "choose another {} or remove it",
@@ -81,7 +84,7 @@ RunFolder RunFolder::open(const fs::path& root, const std::string& name, const j
                 "use another {} or delete the folder to start over",
                 f.path_.string(), diff, old.contains(diff) ? old.at(diff).dump() : "absent",
                 config.contains(diff) ? config.at(diff).dump() : "absent", flag));
-        f.lock_ = RunLock::acquire(f.path_);  // after the config check: a changed config is refused first
+        if (!f.lock_) f.lock_ = RunLock::acquire(f.path_);  // after the config check: a changed config is refused first
         f.resumed_ = true;
         if (f.lock_->stale_pid())
             std::fprintf(stderr, "gramtape: run folder '%s': process %ld stopped while writing it; taking over\n",
@@ -181,15 +184,14 @@ void RunFolder::mark_complete() {
 }
 
 std::string git_commit() {
-    const std::string cmd = fmt::format("git -C '{}' rev-parse HEAD 2>/dev/null", GT_SOURCE_DIR);
-    std::FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return "unknown";
-    char buf[128] = {0};
-    std::string out;
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    const int rc = ::pclose(p);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return (rc == 0 && out.size() == 40) ? out : "unknown";
+    try {
+        const RunResult r = run_program({"git", "-C", GT_SOURCE_DIR, "rev-parse", "HEAD"});
+        const std::string out = r.output.substr(0, r.output.find('\n'));
+        const bool hex = out.size() == 40 && out.find_first_not_of("0123456789abcdef") == std::string::npos;
+        return r.status == 0 && hex ? out : "unknown";
+    } catch (const SpawnError&) {  // no git on PATH
+        return "unknown";
+    }
 }
 
 json build_versions() {

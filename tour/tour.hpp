@@ -14,6 +14,7 @@
 #include "autodiff/gemm.hpp"
 #include "autodiff/random.hpp"
 #include "autodiff/tensor.hpp"
+#include "experiments/subprocess.hpp"
 
 namespace tour {
 
@@ -50,22 +51,35 @@ inline std::string data_dir() {
 }
 
 /// Writes `data` to <name>.dat and runs gnuplot on `script`, in which the variable `datafile` names
-/// that file: once with `set terminal dumb` (printed here) and once to <name>.png (pngcairo).
-/// `png_script`, when given, replaces `script` for the PNG (e.g. colours an ASCII plot cannot show).
+/// that file: once with `set terminal dumb` (printed here) and once to <name>.png (pngcairo); the PNG's
+/// script stays in <name>.gp. `png_script`, when given, replaces `script` for the PNG (e.g. colours an
+/// ASCII plot cannot show). gnuplot runs without a shell (experiments/subprocess.hpp).
 inline void plot(const std::string& name, const std::string& data, const std::string& script,
                  const std::string& png_script = "") {
     std::ofstream(name + ".dat") << data;
-    const std::string head = "datafile = '" + name + ".dat'\n";
+    auto quoted = [](const std::string& s) {  // a gnuplot single-quoted string: '' stands for '
+        std::string q = "'";
+        for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
+        return q + "'";
+    };
+    const std::string head = "datafile = " + quoted(name + ".dat") + "\n";
     std::fflush(stdout);
+    gt::SpawnOptions inherit;  // the ASCII plot goes to our terminal
+    inherit.capture = false;
+    inherit.hint = "install gnuplot-nox";
     for (int png = 0; png < 2; ++png) {
-        FILE* gp = popen("gnuplot", "w");
-        if (!gp) return (void)fmt::print("(gnuplot not found: no plot)\n");
-        const std::string term = png ? "set terminal pngcairo size 900,480\nset output '" + name + ".png'\n"
+        const std::string term = png ? "set terminal pngcairo size 900,480\nset output " + quoted(name + ".png") + "\n"
                                      : "set terminal dumb size 100,28\n";
-        fmt::print(gp, "{}{}{}", term, head, png && !png_script.empty() ? png_script : script);
-        pclose(gp);
+        std::ofstream(name + ".gp") << term << head << (png && !png_script.empty() ? png_script : script) << "\n";
+        try {
+            const gt::RunResult r = gt::run_program({"gnuplot", name + ".gp"}, inherit);
+            if (r.status != 0) return (void)fmt::print("(gnuplot failed with exit status {}: no plot)\n", r.status);
+        } catch (const gt::SpawnError& e) {
+            return (void)fmt::print("({}: no plot)\n", e.what());
+        }
+        std::fflush(stdout);
     }
-    fmt::print("(picture: {}.png, data: {}.dat)\n", name, name);
+    fmt::print("(picture: {}.png, data: {}.dat, script: {}.gp)\n", name, name, name);
 }
 
 }  // namespace tour

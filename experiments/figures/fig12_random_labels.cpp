@@ -131,7 +131,7 @@ Summary run_fig12(RunContext& ctx) {
             "\"\" index {} using 1:3 with lines dt 3 lw 1.5 lc rgb \"gray40\" title \"test acc\"\n",
             ps[i], depth, i, i, i);
     body += "unset multiplot";
-    render(ctx.folder->path(), {"fig12.png", "fig12.gp", std::max(900, static_cast<int>(520 * ncol)), static_cast<int>(420 * nrow), body});
+    plot(ctx, {"fig12.png", "fig12.gp", std::max(900, static_cast<int>(520 * ncol)), static_cast<int>(420 * nrow), body});
 
     Summary s;
     s.setup = fmt::format(

@@ -197,7 +197,7 @@ Summary run_grok(RunContext& ctx, bool fig14) {
                 wds[i], depth, fig, i, win - 1, i, i);
     }
     body += "unset multiplot";
-    render(ctx.folder->path(), {fig + ".png", fig + ".gp", std::max(900, static_cast<int>(520 * ncol)), static_cast<int>(420 * nrow), body});
+    plot(ctx, {fig + ".png", fig + ".gp", std::max(900, static_cast<int>(520 * ncol)), static_cast<int>(420 * nrow), body});
 
     Summary s;
     s.setup = fmt::format(

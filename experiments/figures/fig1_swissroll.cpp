@@ -185,7 +185,7 @@ Summary run_fig1(RunContext& ctx) {
             frames[k], tl[k], k, k, k);
     }
     body += "unset multiplot";
-    render(ctx.folder->path(), {"fig1.png", "fig1.gp", 1500, 1000, body});
+    plot(ctx, {"fig1.png", "fig1.gp", 1500, 1000, body});
 
     Summary s;
     s.setup = fmt::format(

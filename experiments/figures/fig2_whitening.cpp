@@ -145,7 +145,7 @@ Summary run_fig2(RunContext& ctx) {
         "plot for [k=0:{}] \"fig2_gram_deviation.dat\" index k using 1:3 with linespoints lw 2 pt 7 ps 0.6 title sprintf(\"layers.%d.weight\", k)\n"
         "unset multiplot",
         ds, seeds.size(), epochs + 0.2, num_layers - 1);
-    render(ctx.folder->path(), {"fig2.png", "fig2.gp", 1500, 600, body});
+    plot(ctx, {"fig2.png", "fig2.gp", 1500, 600, body});
 
     // Summary.
     Summary s;

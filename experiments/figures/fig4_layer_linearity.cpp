@@ -147,7 +147,7 @@ Summary run_layers(RunContext& ctx, bool adam) {
         "unset multiplot",
         adam ? 9 : 4, ctx.dataset(), adam ? "Adam" : "SGD", lr, adam ? "" : fmt::format(" momentum {}", momentum), depth, fig,
         depth, fig, depth);
-    render(ctx.folder->path(), {fig + ".png", fig + ".gp", 1500, 600, body});
+    plot(ctx, {fig + ".png", fig + ".gp", 1500, 600, body});
 
     Summary s;
     s.setup = fmt::format(

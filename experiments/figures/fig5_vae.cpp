@@ -269,7 +269,7 @@ std::vector<double> decoded_images(RunContext& ctx, const data::Dataset<T>& test
         "unset key\nset xtics ({}) scale 0 font \",11\"\nset ytics ({}) scale 0 font \",12\"\nset border 0\nset size ratio -1\n"
         "set xrange [-0.5:{}]\nset yrange [-0.5:{}]\nplot \"fig10_decoded.dat\" using 1:2:3:4:5 with rgbimage",
         ctx.dataset(), cols, tics, GW - 0.5, GH - 0.5);
-    render(ctx.folder->path(), {"fig10_decoded.png", "fig10_decoded.gp", 900, static_cast<int>(110 * rows + 90), body});
+    plot(ctx, {"fig10_decoded.png", "fig10_decoded.gp", 900, static_cast<int>(110 * rows + 90), body});
     return err;
 }
 
@@ -359,7 +359,7 @@ Summary run_vae(RunContext& ctx, bool fig10) {
             body += fmt::format("{}\"{}_curves.dat\" index {} using 1:2 with linespoints lw 2 pt 7 ps 0.5 lc {} title \"β = {}\"",
                                 i ? ", " : "", fig, i, i + 1, betas[i]);
         body += "\nunset multiplot";
-        render(ctx.folder->path(), {"fig10.png", "fig10.gp", 1500, 600, body});
+        plot(ctx, {"fig10.png", "fig10.gp", 1500, 600, body});
         const std::vector<double> dec_err = decoded_images<T>(ctx, split.test, betas, reused, final_tl, seed);
         s.images = {"fig10.png", "fig10_decoded.png"};
         s.setup += " Decoded images: the first test image of each class 0–7, encoded to μ and decoded (no sampling), final-epoch "
@@ -431,7 +431,7 @@ Summary run_vae(RunContext& ctx, bool fig10) {
             "unset key\nunset xtics\nset ytics ({}) scale 0 font \",13\"\nset border 0\nset size ratio -1\n"
             "set xrange [-0.5:{}]\nset yrange [-0.5:{}]\nplot \"fig5_strip.dat\" using 1:2:3:4:5 with rgbimage",
             ds, cb, ca, steps, tics, GW - 0.5, GH - 0.5);
-        render(ctx.folder->path(), {"fig5.png", "fig5.gp", 1400, static_cast<int>(135 * betas.size() + 70), body});
+        plot(ctx, {"fig5.png", "fig5.gp", 1400, static_cast<int>(135 * betas.size() + 70), body});
         s.images = {"fig5.png"};
         s.setup += fmt::format(" Interpolation: first test images of classes {} (left) and {} (right), μ without sampling, weights "
                                "of the best-validation-loss epoch.", ca, cb);

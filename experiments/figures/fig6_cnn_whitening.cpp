@@ -121,7 +121,7 @@ Summary run_fig6(RunContext& ctx) {
         "\"\" every ::1 using 1:6:7 with filledcurves fs transparent solid 0.2 noborder lc rgb \"#d62728\" notitle, "
         "\"\" every ::1 using 1:5 with linespoints lw 2 pt 7 ps 0.6 lc rgb \"#d62728\" title \"Whiten\"",
         ds, seeds.size(), epochs + 0.2);
-    render(ctx.folder->path(), {"fig6.png", "fig6.gp", 900, 600, body});
+    plot(ctx, {"fig6.png", "fig6.gp", 900, 600, body});
 
     Summary s;
     s.setup = fmt::format(

@@ -34,7 +34,7 @@ std::vector<double> diag_image(const Tensor<T>& m, const Shape& sample, std::str
         for (std::size_t i = 0; i < hw; ++i) img[i] += double(m(c * hw + i, c * hw + i)) / ch;
     text->clear();
     for (std::size_t r = 0; r < side; ++r) {
-        for (std::size_t col = 0; col < side; ++col) *text += fmt::format("{}{:.6g}", col ? " " : "", img[r * side + col]);
+        for (std::size_t col = 0; col < side; ++col) *text += (col ? " " : "") + dat_value(img[r * side + col], 6);
         *text += "\n";
     }
     return img;
@@ -160,7 +160,7 @@ Summary run_fig7(RunContext& ctx) {
         "plot \"fig7_diag_agop.dat\" matrix with image notitle\n"
         "unset multiplot",
         ctx.dataset(), rho_vcs, rho_agop);
-    render(ctx.folder->path(), {"fig7.png", "fig7.gp", 1600, 560, body});
+    plot(ctx, {"fig7.png", "fig7.gp", 1600, 560, body});
 
     Summary s;
     s.setup = fmt::format(

@@ -157,7 +157,7 @@ Summary run_fig8(RunContext& ctx) {
             "\"\" index {} using 1:4 with lines lw 2 lc rgb \"#2ca02c\" title \"||y - ŷ||\"\n",
             widths[k], k, k, k);
     body += "unset multiplot";
-    render(ctx.folder->path(), {"fig8.png", "fig8.gp", 1800, 520, body});
+    plot(ctx, {"fig8.png", "fig8.gp", 1800, 520, body});
 
     Summary s;
     s.setup = fmt::format(

@@ -5,11 +5,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+
+#include "experiments/subprocess.hpp"
 
 namespace gtt {
 
@@ -49,17 +52,43 @@ struct Result {
     std::string output;  // stdout and stderr together
 };
 
-/// Runs `gramtape <args>` through the shell and collects its output.
+/// Splits `text` into words at spaces; '...' quotes a word part literally (no shell is involved).
+inline std::vector<std::string> split_words(const std::string& text) {
+    std::vector<std::string> words;
+    std::string w;
+    bool in_word = false, quoted = false;
+    for (char c : text) {
+        if (c == '\'') {
+            quoted = !quoted;
+            in_word = true;
+        } else if (c == ' ' && !quoted) {
+            if (in_word) words.push_back(w);
+            w.clear();
+            in_word = false;
+        } else {
+            w += c;
+            in_word = true;
+        }
+    }
+    if (in_word) words.push_back(w);
+    return words;
+}
+
+/// Runs `gramtape <args>` (words as split_words makes them) with `env` ("NAME=value ...") added to
+/// the environment, and collects its stdout and stderr.
 inline Result run(const std::string& args, const std::string& env = "") {
-    const std::string cmd = env + (env.empty() ? "" : " ") + "'" + gramtape() + "' " + args + " 2>&1";
+    std::vector<std::string> argv = split_words(args);
+    argv.insert(argv.begin(), gramtape());
+    gt::SpawnOptions opt;
+    opt.env = split_words(env);
     Result r;
-    std::FILE* p = ::popen(cmd.c_str(), "r");
-    BOOST_REQUIRE(p != nullptr);
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-    const int st = ::pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    try {
+        const gt::RunResult res = gt::run_program(argv, opt);
+        r.status = res.status;
+        r.output = res.output;
+    } catch (const gt::SpawnError& e) {
+        BOOST_FAIL(e.what());
+    }
     return r;
 }
 

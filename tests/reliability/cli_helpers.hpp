@@ -32,9 +32,16 @@ struct Run {
     std::string log;
 };
 
+/// More resource limits for the child only: {RLIMIT_AS, bytes}, {RLIMIT_STACK, bytes}, ...
+using Limits = std::vector<std::pair<decltype(RLIMIT_AS), rlim_t>>;
+
+/// More environment for the child only: {"PATH", "/some/dir"}, ...
+using Env = std::vector<std::pair<std::string, std::string>>;
+
 /// Starts gramtape with `args`; stdout and stderr go to `log`. fsize_limit > 0 sets RLIMIT_FSIZE
 /// (bytes) in the child only, with SIGXFSZ ignored so a write past it fails with EFBIG.
-inline Run start(const std::vector<std::string>& args, const std::string& log, rlim_t fsize_limit = 0) {
+inline Run start(const std::vector<std::string>& args, const std::string& log, rlim_t fsize_limit = 0,
+                 const Limits& limits = {}, const Env& env = {}) {
     Run r;
     r.log = log;
     r.pid = ::fork();
@@ -43,10 +50,15 @@ inline Run start(const std::vector<std::string>& args, const std::string& log, r
         ::dup2(fd, 1);
         ::dup2(fd, 2);
         ::setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
         if (fsize_limit) {
             ::signal(SIGXFSZ, SIG_IGN);
             const rlimit lim{fsize_limit, fsize_limit};
             ::setrlimit(RLIMIT_FSIZE, &lim);
+        }
+        for (const auto& [resource, value] : limits) {
+            const rlimit lim{value, value};
+            ::setrlimit(resource, &lim);
         }
         std::vector<char*> argv;
         static std::string exe;
@@ -75,8 +87,9 @@ inline Done finish(const Run& r) {
     return d;
 }
 
-inline Done run(const std::vector<std::string>& args, const TempDir& dir, rlim_t fsize_limit = 0) {
-    return finish(start(args, dir.file("gramtape.log"), fsize_limit));
+inline Done run(const std::vector<std::string>& args, const TempDir& dir, rlim_t fsize_limit = 0, const Limits& limits = {},
+                const Env& env = {}) {
+    return finish(start(args, dir.file("gramtape.log"), fsize_limit, limits, env));
 }
 
 /// The last non-empty line of the output (progress lines use \r).
