@@ -465,9 +465,14 @@ int cmd_figure(const Figure& fig, const Flags& f) {
     gt::set_num_threads(f.threads);
     std::vector<std::string> skipped;
     const auto ds = datasets_to_run(fig, f, &skipped);
-    for (const auto& d : skipped)
-        std::fprintf(stderr, "%s: skipping %s (its files are not under '%s')\n", fig.info().id.c_str(), d.c_str(),
-                     f.data_dir.c_str());
+    for (const auto& d : skipped) {
+        const std::string why = unsupported_dataset(d, f.data_dir);
+        if (why.empty())
+            std::fprintf(stderr, "%s: skipping %s (its files are not under '%s')\n", fig.info().id.c_str(), d.c_str(),
+                         f.data_dir.c_str());
+        else
+            std::fprintf(stderr, "%s: skipping %s (%s)\n", fig.info().id.c_str(), d.c_str(), why.c_str());
+    }
     for (const auto& d : ds) run_one(fig, f, d);
     return 0;
 }
