@@ -150,9 +150,10 @@ json load_state(const fs::path& dir, const std::string& tag, const std::vector<n
             throw IoError(fmt::format("checkpoint {}: '{}' is listed twice; {}", mpath.string(), name, kRestart));
     }
     // The optimizer this run uses must be the one saved.
-    const bool saved_opt = !m.contains("optimizer") || !m.at("optimizer").is_null();
     if (opt) {
-        const std::string kind = saved_opt && m.at("optimizer").is_string() ? m.at("optimizer").get<std::string>() : "none";
+        const std::string kind = m.contains("optimizer") && m.at("optimizer").is_string()
+                                     ? m.at("optimizer").get<std::string>()
+                                     : "none";
         if (kind != opt->kind())
             throw IoError(fmt::format("checkpoint {}: optimizer {} saved, {} expected; {}", mpath.string(), kind,
                                       opt->kind(), kRestart));
@@ -168,7 +169,7 @@ json load_state(const fs::path& dir, const std::string& tag, const std::vector<n
                                       mpath.string(), e.file, e.role, shape_str(shape_of(*e.tensor)), kRestart));
     }
     for (const auto& [name, f] : by_name) {
-        const std::string role = f.value("role", std::string());
+        const std::string role = f.contains("role") && f.at("role").is_string() ? f.at("role").template get<std::string>() : "";
         if (!wanted.count(name) && !(opt == nullptr && role == "optimizer"))
             throw IoError(fmt::format("checkpoint {}: lists {}, which this model has no place for: it was saved "
                                       "from another model; {}",
