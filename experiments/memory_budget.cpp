@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <vector>
+#include <cstdlib>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -74,6 +75,14 @@ MemoryLimit memory_limit() {
     for (auto [res, name] : {std::pair{RLIMIT_AS, "RLIMIT_AS"}, std::pair{RLIMIT_DATA, "RLIMIT_DATA"}}) {
         rlimit r{};
         if (::getrlimit(res, &r) == 0 && r.rlim_cur != RLIM_INFINITY) lower(m, u64(r.rlim_cur), name);
+    }
+    // GT_MEMORY_LIMIT=<bytes>: a user's own cap below the machine's (also how the tests lower the limit:
+    // RLIMIT_AS cannot be used under AddressSanitizer, which reserves terabytes of address space).
+    if (const char* env = std::getenv("GT_MEMORY_LIMIT")) {
+        try {
+            lower(m, std::stoull(env), "GT_MEMORY_LIMIT");
+        } catch (const std::exception&) {
+        }
     }
     for (const std::string& file : cgroup_limit_files()) {  // "max" (v2) means no limit
         std::ifstream in(file);
