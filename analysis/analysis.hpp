@@ -15,5 +15,4 @@
 #include "analysis/streaming.hpp"
 #include "analysis/surrogate.hpp"
 #include "analysis/target_linearity.hpp"
-#include "analysis/verify.hpp"
 #include "analysis/virtual_trajectory.hpp"

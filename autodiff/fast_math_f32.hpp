@@ -1,61 +1,20 @@
-// Branch-free float e^y and log x that GCC vectorizes (libm's expf/logf are scalar calls), and the
-// pick of the instruction set an element-wise float kernel runs with: each kernel is compiled three
-// times (GT_TARGET_AVX512, GT_TARGET_AVX2 and baseline x86-64) and f32::pick chooses once, at load
-// time. Double code keeps std::exp / std::log (gradient checks need them exact).
+// Branch-free float e^y and log x that GCC vectorizes (libm's expf/logf are scalar calls), for the
+// element-wise float kernels (compiled per instruction set by autodiff/elementwise.hpp). Double code keeps
+// std::exp / std::log (gradient checks need them exact).
 #pragma once
 
 #include <cstdint>
 #include <limits>
 
-// -fno-trapping-math lets GCC if-convert (and so vectorize) loops whose selects it would otherwise turn
-// into branches around floating-point operations; it changes no result. Every function inlined into a
-// kernel carries it too (GT_F32_INLINE, or a builtin such as __builtin_fabsf): inlining one compiled with
-// the default -ftrapping-math (std::max, std::fabs) puts the kernel back under it. Clang has no
-// optimize attribute.
-#if defined(__clang__)
-#define GT_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
-#define GT_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define GT_TARGET_BASELINE
-#define GT_F32_INLINE __attribute__((always_inline)) inline
-#else
-#define GT_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"), optimize("no-trapping-math")))
-#define GT_TARGET_AVX2 __attribute__((target("avx2,fma"), optimize("no-trapping-math")))
-#define GT_TARGET_BASELINE __attribute__((optimize("no-trapping-math")))
-#define GT_F32_INLINE __attribute__((always_inline, optimize("no-trapping-math"))) inline
-#endif
+#include "autodiff/cpu_features.hpp"  // GT_KERNEL_INLINE
 
 namespace gt::f32 {
-
-enum class Isa { Baseline, Avx2, Avx512 };
-
-/// The widest of the three kernel builds this CPU runs (asked once per process).
-inline Isa best_isa() {
-    static const Isa isa = [] {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-            __builtin_cpu_supports("avx512vl"))
-            return Isa::Avx512;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
-        return Isa::Baseline;
-    }();
-    return isa;
-}
-
-/// The build of a kernel for best_isa().
-template <class F>
-F pick(F avx512, F avx2, F baseline) {
-    switch (best_isa()) {
-        case Isa::Avx512: return avx512;
-        case Isa::Avx2: return avx2;
-        default: return baseline;
-    }
-}
 
 /// e^y for y ≤ 0, denormal results included (e^y rounds to 0 below −103.97; y < −110 is computed as −110)
 /// and NaN → NaN. Error ≤ 1.3 ulp, relative ≤ 1.1e-7 (measured over every float in [−110, 0]).
 /// e^y = 2^k·e^r, k = round(y/ln 2), |r| ≤ ln2/2, e^r by its degree-7 Taylor polynomial; 2^k is applied as
 /// 2^k1·2^(k−k1) so that both factors stay normal floats.
-GT_F32_INLINE float exp_nonpos(float y) {
+GT_KERNEL_INLINE float exp_nonpos(float y) {
     const float yc = y > -110.0f ? y : -110.0f;  // NaN → −110 too, so k is always a small integer
     // k = round(y·log2 e) by the 1.5·2²³ trick, which vectorizes without SSE4.1's round
     const float kf = (yc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
@@ -80,7 +39,7 @@ GT_F32_INLINE float exp_nonpos(float y) {
 /// (k and m read off the bits, denormals scaled by 2²³ first), f = m − 1 exact,
 /// log(1 + f) = f − f²/2 + f³·P(f) with P of degree 6 fitted by reweighted least squares on the relative
 /// error over that range, and k·ln 2 added in two parts.
-GT_F32_INLINE float log_nonneg(float x) {
+GT_KERNEL_INLINE float log_nonneg(float x) {
     const bool tiny = x < 1.17549435e-38f;  // below the smallest normal float
     const float xs = tiny ? x * 8388608.0f : x;
     const std::uint32_t bits = __builtin_bit_cast(std::uint32_t, xs);

@@ -5,11 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
 #include <string>
-
-#include <unistd.h>
 
 namespace gt {
 
@@ -181,26 +177,6 @@ Tensor<T> matmul_plain(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb,
 }
 
 std::string blas_kernel_name() { return openblas_get_corename(); }
-
-std::string select_blas_kernel(char** argv) {
-    const std::string current = blas_kernel_name();
-    if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("GT_BLAS_KERNEL_SELECTED")) return current;
-    const bool generic = current == "Prescott" || current == "Core2" || current == "Penryn" ||
-                         current == "Dunnington" || current == "Nehalem" || current == "Sandybridge";
-    if (!generic) return current;
-    const char* pick = nullptr;
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512dq"))
-        pick = "SkylakeX";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        pick = "Haswell";
-    if (!pick || !argv || !argv[0]) return current;
-    setenv("OPENBLAS_CORETYPE", pick, 1);
-    setenv("GT_BLAS_KERNEL_SELECTED", "1", 1);  // never loop
-    execv("/proc/self/exe", argv);
-    return current;  // exec failed: keep running on the generic kernel
-}
 
 void set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
 int num_threads() { return openblas_get_num_threads(); }

@@ -54,17 +54,7 @@ void reset_gemm_stats();
 void set_num_threads(int n);
 int num_threads();
 
-}  // namespace gt
-
-namespace gt {
-
-/// OpenBLAS 0.3.21 does not recognise some newer CPUs and falls back to its slowest (Prescott)
-/// kernels, 2–3× slower. Call first thing in main(): when OPENBLAS_CORETYPE is unset and OpenBLAS
-/// picked a generic kernel on a CPU with AVX2+FMA (or AVX-512), this sets OPENBLAS_CORETYPE to the
-/// matching kernel (Haswell / SkylakeX) and re-executes the program (OpenBLAS reads it only at load
-/// time). A value the user set is always respected. Returns the kernel name in use.
-std::string select_blas_kernel(char** argv);
-/// The kernel OpenBLAS is using, e.g. "Haswell".
+/// The kernel OpenBLAS is using, e.g. "Haswell" (platform/blas_kernel.hpp may choose another at start-up).
 std::string blas_kernel_name();
 
 }  // namespace gt

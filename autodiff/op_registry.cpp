@@ -55,10 +55,8 @@ const std::vector<OpInfo>& op_registry() {
         {"conv2d[stride, padding]", "as conv2d with stride s and zero padding p", "as conv2d"},
         {"conv2d[no bias]", "y_b = W̃·U(x_b)", "as conv2d without ∂b"},
         {"max_pool2d", "max over each k×k window (stride s)", "∂x[argmax] += g (first maximum on ties)"},
-        // model-specific
+        // lookup
         {"embedding", "rows W[idx_i]", "∂W[idx_i] += g_i (scatter-add)"},
-        {"reparameterize", "z = μ + e^{½ logvar} ⊙ ε", "∂μ += g; ∂logvar += g ⊙ ½e^{½ logvar} ⊙ ε"},
-        {"gaussian_kl", "−½ (1/B) Σ (1 + logvar − μ² − e^logvar)", "∂μ += gμ/B; ∂logvar += g(e^logvar − 1)/(2B)"},
     };
     return ops;
 }

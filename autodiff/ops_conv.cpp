@@ -173,9 +173,9 @@ Var<T> conv2d(Var<T> x, Var<T> w, Var<T> b, std::size_t stride, std::size_t padd
                 conv_direct::backward_weight(g, t.value(ix).data(), need_w ? t.grad_acc(iw).data() : nullptr,
                                              need_b ? t.grad_acc(ps[2]).data() : nullptr, B, Cin, Cout, H, W, scratch);
             if (need_x) {  // ∂x is written whole, so a fresh gradient buffer is not zero-filled first
-                bool overwrite = false;
-                T* gx = t.grad_write(ix, overwrite).data();
-                conv_direct::backward_input(g, t.value(iw).data(), gx, !overwrite, B, Cin, Cout, H, W, scratch);
+                bool fresh = false;
+                T* gx = t.grad_write(ix, fresh).data();
+                conv_direct::backward_input(g, t.value(iw).data(), gx, !fresh, B, Cin, Cout, H, W, scratch);
             }
         });
         return out;
@@ -292,16 +292,16 @@ Var<T> max_pool2d(Var<T> x, std::size_t k, std::size_t s) {
             const int ix = t.parents(self)[0];
             const T* g = t.grad_of(self).data();
             const T* code = t.scratch(self).data();
-            bool overwrite = false;
-            Tensor<T>& gxt = t.grad_write(ix, overwrite);
+            bool fresh = false;
+            Tensor<T>& gxt = t.grad_write(ix, fresh);
             T* gx = gxt.data();
-            if (overwrite && (H % 2 || W % 2)) {  // a last odd row or column is in no window
+            if (fresh && (H % 2 || W % 2)) {  // a last odd row or column is in no window
                 std::fill(gx, gx + gxt.size(), T(0));
-                overwrite = false;
+                fresh = false;
             }
             if (vector_kernel) {
                 if constexpr (std::is_same_v<T, float>)
-                    conv_pool::max2x2_backward(g, code, planes, H, W, gx, !overwrite);
+                    conv_pool::max2x2_backward(g, code, planes, H, W, gx, !fresh);
                 return;
             }
             for (std::size_t q = 0; q < planes; ++q)
@@ -310,7 +310,7 @@ Var<T> max_pool2d(Var<T> x, std::size_t k, std::size_t s) {
                     T* r1 = r0 + W;
                     const T* go = g + q * L + oh * Wo;
                     const T* co = code + q * L + oh * Wo;
-                    if (overwrite)
+                    if (fresh)
                         for (std::size_t ow = 0; ow < Wo; ++ow) {
                             const T v = go[ow], c = co[ow];
                             r0[2 * ow] = c == T(0) ? v : T(0);

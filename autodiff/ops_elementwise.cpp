@@ -1,14 +1,29 @@
 #include "autodiff/ops_elementwise.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 #include <xtensor/xoperation.hpp>
 
+#include "autodiff/elementwise.hpp"
+
 namespace gt {
 
 namespace {
+
+// ∂node_i += d, summed over the axes along which node i was broadcast first (checks shapes).
+template <class T>
+void add_reduced(Tape<T>& t, int i, const Tensor<T>& d, const char* op) {
+    Tensor<T>& acc = t.grad_acc(i);
+    if (d.shape() == acc.shape()) {
+        xt::noalias(acc) += d;
+    } else {
+        Tensor<T> r = reduce_to_shape(d, shape_of(acc), op);
+        xt::noalias(acc) += r;
+    }
+}
 
 // Shared skeleton of the broadcasting binary ops: forward f(a, b), and the two partials
 // ∂L/∂a = ga(g, a, b), ∂L/∂b = gb(g, a, b) before reduction to each parent's shape.
@@ -27,28 +42,79 @@ Var<T> binary(const char* op, Var<T> a, Var<T> b, F f, GA ga, GB gb) {
         // A partial that is g itself is passed by reference (no copy); the others are evaluated tensors.
         if (t.needs_grad(ia)) {
             const Tensor<T>& d = ga(g, t.value(ia), t.value(ib));
-            t.accumulate(ia, d, op);
+            add_reduced(t, ia, d, op);
         }
         if (t.needs_grad(ib)) {
             const Tensor<T>& d = gb(g, t.value(ia), t.value(ib));
-            t.accumulate(ib, d, op);
+            add_reduced(t, ib, d, op);
         }
     });
     return out;
 }
 
-// Shared skeleton of the unary ops: forward f(a), backward ∂L/∂a = df(g, a, out).
-template <class T, class F, class DF>
-Var<T> unary(const char* op, Var<T> a, F f, DF df) {
-    Tape<T>& t = tape_of(a, op);
-    Var<T> out = t.push(op, shape_of(t.value(a)), {a});
-    xt::noalias(t.mutable_value(out)) = f(t.value(a));
-    t.set_backward(out, [df](Tape<T>& t, int self) {
-        const int ia = t.parents(self)[0];
-        xt::noalias(t.grad_acc(ia)) += df(t.grad_of(self), t.value(ia), t.value(self));
-    });
-    return out;
-}
+// The unary kernels (autodiff/elementwise.hpp): y = f(x), ∂x (+)= grad(g, x, y). Plain code (not
+// vector): these loops were never vectorized per instruction set, and FMA contraction would change them.
+template <class T>
+struct Neg {
+    static constexpr bool vector = false;
+    GT_KERNEL_INLINE T f(T x) const { return -x; }
+    GT_KERNEL_INLINE T grad(T g, T, T) const { return -g; }
+};
+template <class T>
+struct AddScalar {
+    static constexpr bool vector = false;
+    T s;
+    GT_KERNEL_INLINE T f(T x) const { return x + s; }
+    GT_KERNEL_INLINE T grad(T g, T, T) const { return g; }
+};
+template <class T>
+struct MulScalar {
+    static constexpr bool vector = false;
+    T s;
+    GT_KERNEL_INLINE T f(T x) const { return x * s; }
+    GT_KERNEL_INLINE T grad(T g, T, T) const { return g * s; }
+};
+template <class T>
+struct RsubScalar {
+    static constexpr bool vector = false;
+    T s;
+    GT_KERNEL_INLINE T f(T x) const { return s - x; }
+    GT_KERNEL_INLINE T grad(T g, T, T) const { return -g; }
+};
+template <class T>
+struct PowScalar {  // ∂x = g·p·x^(p−1)
+    static constexpr bool vector = false;
+    T p;
+    GT_KERNEL_INLINE T f(T x) const { return std::pow(x, p); }
+    GT_KERNEL_INLINE T grad(T g, T x, T) const { return g * p * std::pow(x, p - T(1)); }
+};
+template <class T>
+struct Exp {  // ∂x = g·y
+    static constexpr bool vector = false;
+    GT_KERNEL_INLINE T f(T x) const { return std::exp(x); }
+    GT_KERNEL_INLINE T grad(T g, T, T y) const { return g * y; }
+};
+template <class T>
+struct Log {  // ∂x = g/x
+    static constexpr bool vector = false;
+    GT_KERNEL_INLINE T f(T x) const { return std::log(x); }
+    GT_KERNEL_INLINE T grad(T g, T x, T) const { return g / x; }
+};
+template <class T>
+struct Sqrt {  // ∂x = g/(2y)
+    static constexpr bool vector = false;
+    GT_KERNEL_INLINE T f(T x) const { return std::sqrt(x); }
+    GT_KERNEL_INLINE T grad(T g, T, T y) const { return g / (T(2) * y); }
+};
+template <class T>
+struct Abs {  // ∂x = g·sign(x), sign(±0) = ±0 and sign(NaN) = NaN (xt::sign)
+    static constexpr bool vector = false;
+    GT_KERNEL_INLINE T f(T x) const { return std::abs(x); }
+    GT_KERNEL_INLINE T grad(T g, T x, T) const {
+        const T sign = std::isnan(x) ? std::numeric_limits<T>::quiet_NaN() : std::copysign(x == T(0) ? T(0) : T(1), x);
+        return g * sign;
+    }
+};
 
 }  // namespace
 
@@ -78,50 +144,23 @@ Var<T> div(Var<T> a, Var<T> b) {
 }
 
 template <class T>
-Var<T> neg(Var<T> a) {
-    return unary<T>("neg", a, [](const auto& x) { return -x; },
-                    [](const auto& g, const auto&, const auto&) { return -g; });
-}
+Var<T> neg(Var<T> a) { return elementwise::unary("neg", a, Neg<T>{}); }
 template <class T>
-Var<T> add_scalar(Var<T> a, T s) {
-    return unary<T>("add_scalar", a, [s](const auto& x) { return x + s; },
-                    [](const auto& g, const auto&, const auto&) { return g; });
-}
+Var<T> add_scalar(Var<T> a, T s) { return elementwise::unary("add_scalar", a, AddScalar<T>{s}); }
 template <class T>
-Var<T> mul_scalar(Var<T> a, T s) {
-    return unary<T>("mul_scalar", a, [s](const auto& x) { return x * s; },
-                    [s](const auto& g, const auto&, const auto&) { return g * s; });
-}
+Var<T> mul_scalar(Var<T> a, T s) { return elementwise::unary("mul_scalar", a, MulScalar<T>{s}); }
 template <class T>
-Var<T> rsub_scalar(Var<T> a, T s) {
-    return unary<T>("rsub_scalar", a, [s](const auto& x) { return s - x; },
-                    [](const auto& g, const auto&, const auto&) { return -g; });
-}
+Var<T> rsub_scalar(Var<T> a, T s) { return elementwise::unary("rsub_scalar", a, RsubScalar<T>{s}); }
 template <class T>
-Var<T> pow_scalar(Var<T> a, T p) {
-    return unary<T>("pow_scalar", a, [p](const auto& x) { return xt::pow(x, p); },
-                    [p](const auto& g, const auto& x, const auto&) { return g * p * xt::pow(x, p - T(1)); });
-}
+Var<T> pow_scalar(Var<T> a, T p) { return elementwise::unary("pow_scalar", a, PowScalar<T>{p}); }
 template <class T>
-Var<T> exp(Var<T> a) {
-    return unary<T>("exp", a, [](const auto& x) { return xt::exp(x); },
-                    [](const auto& g, const auto&, const auto& y) { return g * y; });
-}
+Var<T> exp(Var<T> a) { return elementwise::unary("exp", a, Exp<T>{}); }
 template <class T>
-Var<T> log(Var<T> a) {
-    return unary<T>("log", a, [](const auto& x) { return xt::log(x); },
-                    [](const auto& g, const auto& x, const auto&) { return g / x; });
-}
+Var<T> log(Var<T> a) { return elementwise::unary("log", a, Log<T>{}); }
 template <class T>
-Var<T> sqrt(Var<T> a) {
-    return unary<T>("sqrt", a, [](const auto& x) { return xt::sqrt(x); },
-                    [](const auto& g, const auto&, const auto& y) { return g / (T(2) * y); });
-}
+Var<T> sqrt(Var<T> a) { return elementwise::unary("sqrt", a, Sqrt<T>{}); }
 template <class T>
-Var<T> abs(Var<T> a) {
-    return unary<T>("abs", a, [](const auto& x) { return xt::abs(x); },
-                    [](const auto& g, const auto& x, const auto&) { return g * xt::sign(x); });
-}
+Var<T> abs(Var<T> a) { return elementwise::unary("abs", a, Abs<T>{}); }
 
 #define GT_INSTANTIATE(T)                                 \
     template Var<T> add(Var<T>, Var<T>);                  \

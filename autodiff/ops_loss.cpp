@@ -1,5 +1,6 @@
 #include "autodiff/ops_loss.hpp"
 
+#include "autodiff/elementwise.hpp"
 #include "autodiff/fast_math_f32.hpp"
 
 #include <algorithm>
@@ -120,13 +121,13 @@ Var<T> mse(Var<T> pred, Var<T> target) {
     return out;
 }
 
-// ---- float BCE: the shared vectorized log, compiled per instruction set (see fast_math_f32.hpp) -----
+// ---- float BCE: the shared vectorized log, compiled per instruction set by autodiff/elementwise.hpp ---
 namespace {
 
 // max(log p, −100) and max(log(1 − p), −100) for p ∈ [0, 1]. log(1 − p) = log u + e/u where u = fl(1 − p)
 // and e = (−p) − (u − 1) is its exact rounding error (Fast2Sum, |1| ≥ |p|); e = 0 for p ≥ ½ (Sterbenz).
 // So log1p(−p) stays within 1.7 ulp for every float p ∈ [0, 1), tiny p and p near 1 included.
-GT_F32_INLINE void bce_logs(float p, float& lp, float& l1p) {
+GT_KERNEL_INLINE void bce_logs(float p, float& lp, float& l1p) {
     const float l = f32::log_nonneg(p);
     lp = l < -100.0f ? -100.0f : l;
     const float u = 1.0f - p;
@@ -135,13 +136,10 @@ GT_F32_INLINE void bce_logs(float p, float& lp, float& l1p) {
     l1p = l1 < -100.0f ? -100.0f : l1;
 }
 
-enum BceMode { kBceSum, kBceGradPWrite, kBceGradPAdd, kBceGradYWrite, kBceGradYAdd };
-
-// kBceSum returns Σ −(y·lp + (1 − y)·l1p), summed in 16 double lanes (then across them); the others
-// write or add g·((p − y)/max(p(1 − p), 1e-12)) (∂p) or g·(l1p − lp) (∂y) into out.
-template <int Mode>
-GT_F32_INLINE double bce_loop(const float* p, const float* y, float g, float* out, std::size_t n) {
-    if constexpr (Mode == kBceSum) {
+// Σ −(y·lp + (1 − y)·l1p), summed in 16 double lanes (then across them).
+struct BceSum {
+    static constexpr bool vector = true;
+    GT_KERNEL_INLINE double operator()(const float* p, const float* y, std::size_t n) const {
         constexpr std::size_t L = 16;
         double lane[L] = {};
         const std::size_t n_full = n - n % L;
@@ -159,44 +157,39 @@ GT_F32_INLINE double bce_loop(const float* p, const float* y, float g, float* ou
         }
         for (std::size_t j = 0; j < L; ++j) acc += lane[j];
         return acc;
-    } else {
-        for (std::size_t i = 0; i < n; ++i) {
-            float d;
-            if constexpr (Mode == kBceGradPWrite || Mode == kBceGradPAdd) {
-                const float pq = p[i] * (1.0f - p[i]);
-                d = g * ((p[i] - y[i]) / (pq < 1e-12f ? 1e-12f : pq));  // g last: g·(p − y) can be a denormal
-            } else {
-                float lp, l1p;
-                bce_logs(p[i], lp, l1p);
-                d = g * (l1p - lp);
-            }
-            if constexpr (Mode == kBceGradPWrite || Mode == kBceGradYWrite) out[i] = d;
-            else out[i] += d;
-        }
-        return 0.0;
     }
-}
+};
 
-template <class... A>
-GT_F32_INLINE double bce_dispatch(int mode, A... a) {
-    switch (mode) {
-        case kBceSum: return bce_loop<kBceSum>(a...);
-        case kBceGradPWrite: return bce_loop<kBceGradPWrite>(a...);
-        case kBceGradPAdd: return bce_loop<kBceGradPAdd>(a...);
-        case kBceGradYWrite: return bce_loop<kBceGradYWrite>(a...);
-        default: return bce_loop<kBceGradYAdd>(a...);
+// ∂p = g·((p − y)/max(p(1 − p), 1e-12)), g last: g·(p − y) can be a denormal.
+struct BceGradP {
+    static constexpr bool vector = true;
+    float g;
+    template <elementwise::Store S>
+    GT_KERNEL_INLINE void operator()(elementwise::StoreAs<S> s, float* out, const float* p, const float* y,
+                                     std::size_t n) const {
+        const float gg = g;
+        for (std::size_t i = 0; i < n; ++i) {
+            const float pq = p[i] * (1.0f - p[i]);
+            elementwise::store(s, out[i], gg * ((p[i] - y[i]) / (pq < 1e-12f ? 1e-12f : pq)));
+        }
     }
-}
-GT_TARGET_AVX512 double bce_avx512(int mode, const float* p, const float* y, float g, float* out, std::size_t n) {
-    return bce_dispatch(mode, p, y, g, out, n);
-}
-GT_TARGET_AVX2 double bce_avx2(int mode, const float* p, const float* y, float g, float* out, std::size_t n) {
-    return bce_dispatch(mode, p, y, g, out, n);
-}
-GT_TARGET_BASELINE double bce_generic(int mode, const float* p, const float* y, float g, float* out, std::size_t n) {
-    return bce_dispatch(mode, p, y, g, out, n);
-}
-const auto bce_kernel = f32::pick(bce_avx512, bce_avx2, bce_generic);
+};
+
+// ∂y = g·(l1p − lp)
+struct BceGradY {
+    static constexpr bool vector = true;
+    float g;
+    template <elementwise::Store S>
+    GT_KERNEL_INLINE void operator()(elementwise::StoreAs<S> s, float* out, const float* p, const float*,
+                                     std::size_t n) const {
+        const float gg = g;
+        for (std::size_t i = 0; i < n; ++i) {
+            float lp, l1p;
+            bce_logs(p[i], lp, l1p);
+            elementwise::store(s, out[i], gg * (l1p - lp));
+        }
+    }
+};
 
 }  // namespace
 
@@ -220,7 +213,7 @@ Var<T> binary_cross_entropy(Var<T> prob, Var<T> target, Reduction r) {
     const T* y = t.value(target).data();
     const T scale = (r == Reduction::Mean && n) ? T(1) / T(n) : T(1);
     if constexpr (std::is_same_v<T, float>) {
-        const double acc = bce_kernel(kBceSum, p, y, 0.0f, nullptr, n);
+        const double acc = elementwise::run(BceSum{}, p, y, n);
         t.mutable_value(out).data()[0] = float(r == Reduction::Mean && n ? acc / double(n) : acc);
     } else {
         T acc = T(0);
@@ -238,15 +231,8 @@ Var<T> binary_cross_entropy(Var<T> prob, Var<T> target, Reduction r) {
         const T* p = t.value(ip).data();
         const T* y = t.value(iy).data();
         if constexpr (std::is_same_v<T, float>) {
-            bool overwrite = false;
-            if (t.needs_grad(ip)) {
-                float* gp = t.grad_write(ip, overwrite).data();
-                bce_kernel(overwrite ? kBceGradPWrite : kBceGradPAdd, p, y, g, gp, n);
-            }
-            if (t.needs_grad(iy)) {
-                float* gy = t.grad_write(iy, overwrite).data();
-                bce_kernel(overwrite ? kBceGradYWrite : kBceGradYAdd, p, y, g, gy, n);
-            }
+            if (t.needs_grad(ip)) elementwise::add_to_grad(t, ip, BceGradP{g}, p, y, n);
+            if (t.needs_grad(iy)) elementwise::add_to_grad(t, iy, BceGradY{g}, p, y, n);
         } else {
             if (t.needs_grad(ip)) {
                 T* gp = t.grad_acc(ip).data();

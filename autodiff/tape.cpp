@@ -184,10 +184,10 @@ Tensor<T>& Tape<T>::grad_acc(int i) {
 }
 
 template <class T>
-Tensor<T>& Tape<T>::grad_write(int i, bool& overwrite) {
+Tensor<T>& Tape<T>::grad_write(int i, bool& fresh) {
     Node<T>& n = nodes_[i];
-    overwrite = !(n.grad_ext && into_parameters_) && n.grad_pass != pass_;
-    if (!overwrite) return grad_acc(i);
+    fresh = !(n.grad_ext && into_parameters_) && n.grad_pass != pass_;
+    if (!fresh) return grad_acc(i);
     const Tensor<T>& val = value(i);
     if (n.grad.shape() != val.shape()) n.grad.resize(val.shape());
     n.grad_pass = pass_;
@@ -224,17 +224,6 @@ Tensor<T> reduce_to_shape(const Tensor<T>& g, const Shape& target, const char* o
     Tensor<T> s = xt::sum(g, axes, xt::evaluation_strategy::immediate);
     s.reshape(target);
     return s;
-}
-
-template <class T>
-void Tape<T>::accumulate(int i, const Tensor<T>& g, const char* op) {
-    Tensor<T>& acc = grad_acc(i);
-    if (g.shape() == acc.shape()) {
-        xt::noalias(acc) += g;
-    } else {
-        Tensor<T> r = reduce_to_shape(g, shape_of(acc), op);
-        xt::noalias(acc) += r;
-    }
 }
 
 // ---- backward -------------------------------------------------------------------------------

@@ -225,15 +225,18 @@ class Tape {
     const Tensor<T>& value(int i) const;
     const Tensor<T>& grad_of(int i) const { return nodes_[i].grad; }
     const std::vector<int>& parents(int i) const { return nodes_[i].parents; }
-    /// The gradient buffer of node i for this pass, zero-filled on first use; ops add into it.
+    // A backward writes its parents' gradients in one of two ways (docs/ops.md, "Writing a gradient").
+    // Either way the contract holds: after backward, a node's gradient is the sum over its children.
+    /// 1. Add into: node i's gradient buffer for this pass, zero-filled on first use; the op adds its
+    ///    contribution (+=, GEMM with beta = 1, scatter-add). For contributions that cover part of the
+    ///    gradient or arrive in pieces.
     Tensor<T>& grad_acc(int i);
-    /// For an op that writes every entry of node i's gradient: when it is the first to reach that
-    /// gradient in this pass, the buffer is shaped but not zero-filled and `overwrite` is set (write
-    /// the gradient, do not add); otherwise it is grad_acc(i) and `overwrite` is false (add into it).
-    /// Parameter gradients always accumulate.
-    Tensor<T>& grad_write(int i, bool& overwrite);
-    /// grad_acc(i) += g, summing g over broadcast axes first (checks shapes).
-    void accumulate(int i, const Tensor<T>& g, const char* op);
+    /// 2. Write or add: for an op whose contribution covers every entry of node i's gradient. When it is
+    ///    the first to reach that gradient in this pass, the buffer is shaped but not zero-filled and
+    ///    `fresh` is set: write the contribution (=). Otherwise it is grad_acc(i) and `fresh` is false:
+    ///    add it (+=). Parameter gradients always accumulate. Element-wise kernels get this through
+    ///    elementwise::add_to_grad (autodiff/elementwise.hpp).
+    Tensor<T>& grad_write(int i, bool& fresh);
 
    private:
     const Node<T>& node_checked(Var<T> v, const char* what) const;

@@ -40,6 +40,7 @@
 #include "datasets/loader.hpp"
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
+#include "platform/blas_kernel.hpp"
 
 namespace {
 
@@ -106,27 +107,19 @@ void write_order(const std::string& path, const gt::data::BatchLoader<T>& loader
     if (!f) throw gt::IoError("gt_bench: cannot write the batch order to " + path);
 }
 
-// A BatchSource limited to `limit` batches (smoke mode), over a loader whose first epoch is started
-// (and its order saved) before timing.
+// The one epoch a workload times: the BatchLoader's first epoch (seed 0), started (and its order saved)
+// before timing, limited to `limit` batches (smoke mode).
 template <class T>
-struct Source {
+struct Batches {
     gt::data::BatchLoader<T> loader;
     std::size_t limit, served = 0;
-    bool first = true;
-    Source(const gt::data::Dataset<T>& d, std::size_t batch, std::size_t limit_, const Config& c)
-        : loader(d, batch, true, 0), limit(limit_) {
+    Batches(const gt::data::Dataset<T>& d, std::size_t batch, const Config& c)
+        : loader(d, batch, true, 0), limit(c.smoke ? c.smoke_batches : std::size_t(-1)) {
         loader.start_epoch();
         if (!c.write_order.empty()) write_order(c.write_order, loader);
     }
-    gt::nn::BatchSource<T> source() {
-        return {[this] { return std::min(limit, loader.num_batches()); },
-                [this] {
-                    if (!first) loader.start_epoch();
-                    first = false;
-                    served = 0;
-                },
-                [this](gt::nn::Batch<T>& b) { return served++ < limit && loader.next(b.x, b.y); }};
-    }
+    void start_epoch() { served = 0; }
+    bool next(gt::Tensor<T>& x, gt::Labels& y) { return served++ < limit && loader.next(x, y); }
 };
 
 struct Result {
@@ -137,27 +130,50 @@ struct Result {
     json extra = json::object();
 };
 
+// Times nn::train_epoch over `batches` on make_loss(tape, x, y); `after_backward` may be empty.
+// Result::loss is the mean per sample (the last batch may be short).
+template <class T, class MakeLoss>
+Result timed_epoch(Batches<T>& batches, gt::nn::Optimizer<T>& opt, MakeLoss&& make_loss,
+                   std::function<void(gt::Tape<T>&)> after_backward = {}) {
+    gt::Tape<T> tape;
+    Result r;
+    std::size_t batch = 0;
+    double loss_sum = 0;
+    gt::nn::StepHooks<T> hooks{std::move(after_backward), [&](long, double loss) {
+                                   loss_sum += loss * double(batch);
+                                   r.samples += batch;
+                                   ++r.steps;
+                               }};
+    long step = 0;
+    gt::reset_gemm_stats();
+    const double t0 = now(), c0 = cpu_now();
+    gt::nn::train_epoch(batches, tape, opt, [&](gt::Tape<T>& t, const gt::Tensor<T>& x, const gt::Labels& y) {
+        batch = x.shape(0);
+        return make_loss(t, x, y);
+    }, {"gt_bench", 1}, step, hooks);
+    r.seconds = now() - t0;
+    r.gemm = gt::gemm_stats();
+    r.cpu_seconds = cpu_now() - c0;
+    r.loss = r.samples ? loss_sum / double(r.samples) : std::nan("");
+    return r;
+}
+
 template <class T>
 Result train_classifier(const Config& c, const gt::data::Split<T>& data, const std::string& kind) {
     using namespace gt;
     Rng rng(0);
-    const std::size_t limit = c.smoke ? c.smoke_batches : std::size_t(-1);
-    Source<T> src(data.train, 64, limit, c);
+    Batches<T> batches(data.train, 64, c);
     std::unique_ptr<nn::Module<T>> model;
-    std::function<nn::StepOutput<T>(Tape<T>&, const nn::Batch<T>&)> step;
+    std::function<Var<T>(Tape<T>&, Var<T>)> logits_of;
     std::unique_ptr<nn::Optimizer<T>> opt;
     double step_flops = 0;
     Var<T> xin;  // vcs: the input leaf of the current step
-    analysis::VcsAccumulator<T>* vcs = nullptr;
-    std::unique_ptr<analysis::VcsAccumulator<T>> vcs_owner;
+    std::unique_ptr<analysis::VcsAccumulator<T>> vcs;
     T vcs_lr = T(0.05);
     if (kind == "cnn") {
         auto* m = new nn::CNN<T>(1, 28, 28, 10, rng, nn::CNNOptions{});
         model.reset(m);
-        step = [m](Tape<T>& t, const nn::Batch<T>& b) {
-            auto o = m->forward(t, t.input(b.x));
-            return nn::StepOutput<T>{nn::cross_entropy_loss(o.logits, b.y), o.logits};
-        };
+        logits_of = [m](Tape<T>& t, Var<T> x) { return m->forward(t, x).logits; };
         opt = std::make_unique<nn::SGD<T>>(m->parameters(), nn::SGDOptions{0.01, 0.95});
         // conv l: Cin → 16 over L outputs (D = Cin·9); forward, ∂W, and ∂x except for conv 0; fc 784→10.
         const double B = 64;
@@ -169,20 +185,8 @@ Result train_classifier(const Config& c, const gt::data::Split<T>& data, const s
         if (kind == "vcs") hidden = 1;
         auto* m = new nn::DNN<T>(784, 256, 10, hidden, true, nn::Activation::GELU, rng);
         model.reset(m);
-        if (kind == "vcs") {
-            vcs_owner = std::make_unique<analysis::VcsAccumulator<T>>(784);
-            vcs = vcs_owner.get();
-            step = [m, &xin](Tape<T>& t, const nn::Batch<T>& b) {
-                xin = t.input(b.x, true);
-                auto o = m->forward(t, xin);
-                return nn::StepOutput<T>{nn::cross_entropy_loss(o.logits, b.y), o.logits};
-            };
-        } else {
-            step = [m](Tape<T>& t, const nn::Batch<T>& b) {
-                auto o = m->forward(t, t.input(b.x));
-                return nn::StepOutput<T>{nn::cross_entropy_loss(o.logits, b.y), o.logits};
-            };
-        }
+        logits_of = [m](Tape<T>& t, Var<T> x) { return m->forward(t, x).logits; };
+        if (kind == "vcs") vcs = std::make_unique<analysis::VcsAccumulator<T>>(784);
         nn::SGDOptions so{0.01, 0.95};
         if (kind == "mlp4") so = nn::SGDOptions{0.0005, 0.8};
         if (kind == "vcs") so = nn::SGDOptions{0.05, 0.0};
@@ -203,25 +207,19 @@ Result train_classifier(const Config& c, const gt::data::Split<T>& data, const s
             }
         if (kind == "vcs") step_flops += 2 * 2 * 64.0 * 784 * 784;  // x̃ᵀx̃ and xᵀx
     }
-    nn::TrainerOptions to;
-    to.progress = false;
-    nn::Trainer<T> trainer(*model, *opt, step, to);
-    if (vcs)
-        trainer.on_after_backward = [&](const nn::StepInfo<T>& info) { vcs->add(info.tape, xin, vcs_lr); };
-    auto bs = src.source();
-    gt::reset_gemm_stats();
-    const double t0 = now(), c0 = cpu_now();
-    const nn::EpochStats st = trainer.train_epoch(bs);
-    Result r;
-    r.seconds = now() - t0;
-    r.gemm = gt::gemm_stats();
-    r.cpu_seconds = cpu_now() - c0;
-    r.steps = st.steps;
-    r.samples = st.samples;
-    r.loss = st.loss;
+    std::size_t correct = 0;  // training accuracy, from each step's logits
+    auto loss = [&](Tape<T>& t, const Tensor<T>& x, const Labels& y) {
+        xin = t.input(x, vcs != nullptr);  // vcs needs ∂L/∂x
+        const Var<T> logits = logits_of(t, xin);
+        correct += nn::count_correct(logits.value(), y);
+        return nn::cross_entropy_loss(logits, y);
+    };
+    std::function<void(Tape<T>&)> after_backward;
+    if (vcs) after_backward = [&](Tape<T>& t) { vcs->add(t, xin, vcs_lr); };
+    Result r = timed_epoch(batches, *opt, loss, after_backward);
     // The last batch of an epoch may be short: scale the per-step count by samples.
-    r.flops = step_flops * double(st.samples) / 64.0;
-    r.extra["accuracy"] = st.accuracy;
+    r.flops = step_flops * double(r.samples) / 64.0;
+    r.extra["accuracy"] = r.samples ? double(correct) / double(r.samples) : std::nan("");
     if (vcs) {
         double tr = 0;
         for (std::size_t i = 0; i < 784; ++i) tr += double(vcs->total()(i, i));
@@ -234,33 +232,18 @@ template <class T>
 Result train_vae(const Config& c, const gt::data::Split<T>& data) {
     using namespace gt;
     Rng rng(0), noise(1);
-    const std::size_t limit = c.smoke ? c.smoke_batches : std::size_t(-1);
-    Source<T> src(data.train, 128, limit, c);
+    Batches<T> batches(data.train, 128, c);
     nn::VAE<T> vae(784, rng);
     nn::AdamOptions ao;
     ao.lr = 1e-4;
     nn::Adam<T> opt(vae.parameters(), ao);
-    auto step = [&](Tape<T>& t, const nn::Batch<T>& b) {
-        auto o = vae.forward(t, t.input(b.x), noise);
-        return nn::StepOutput<T>{nn::vae_loss(o.recon, o.x, o.mu, o.logvar, T(1)), Var<T>{}};
-    };
-    nn::TrainerOptions to;
-    to.progress = false;
-    nn::Trainer<T> trainer(vae, opt, step, to);
-    auto bs = src.source();
-    gt::reset_gemm_stats();
-    const double t0 = now(), c0 = cpu_now();
-    const nn::EpochStats st = trainer.train_epoch(bs);
-    Result r;
-    r.seconds = now() - t0;
-    r.gemm = gt::gemm_stats();
-    r.cpu_seconds = cpu_now() - c0;
-    r.steps = st.steps;
-    r.samples = st.samples;
-    r.loss = st.loss;
+    Result r = timed_epoch(batches, opt, [&](Tape<T>& t, const Tensor<T>& x, const Labels&) {
+        auto o = vae.forward(t, t.input(x), noise);
+        return nn::vae_loss(o.recon, o.x, o.mu, o.logvar, T(1));
+    });
     const std::vector<std::pair<std::size_t, std::size_t>> layers = {
         {784, 512}, {512, 512}, {512, 32}, {512, 32}, {32, 512}, {512, 512}, {512, 784}};
-    r.flops = linear_train_flops(layers, st.samples);  // every layer but the first also gives ∂input
+    r.flops = linear_train_flops(layers, r.samples);  // every layer but the first also gives ∂input
     return r;
 }
 

@@ -1,7 +1,7 @@
 #include "datasets/cifar.hpp"
 #include "datasets/huge_pages.hpp"
 
-#include "datasets/file_bytes.hpp"
+#include "platform/file_bytes.hpp"
 
 namespace gt::data {
 

@@ -14,7 +14,7 @@
 
 #include "datasets/cifar.hpp"
 #include "datasets/dataset.hpp"
-#include "datasets/file_bytes.hpp"
+#include "platform/file_bytes.hpp"
 #include "datasets/idx.hpp"
 #include "datasets/labels.hpp"
 #include "datasets/loader.hpp"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "datasets/dataset.hpp"
-#include "datasets/file_bytes.hpp"
+#include "platform/file_bytes.hpp"
 
 namespace gt::data {
 

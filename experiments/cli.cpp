@@ -12,7 +12,8 @@
 #include "autodiff/gemm.hpp"
 #include "experiments/datasets_glue.hpp"
 #include "experiments/figure.hpp"
-#include "experiments/io.hpp"
+#include "experiments/format.hpp"
+#include "platform/files.hpp"
 #include "experiments/memory_budget.hpp"
 #include "experiments/progress.hpp"
 #include "experiments/report.hpp"
@@ -554,9 +555,9 @@ int main_cli(int argc, char** argv) {
     std::string report_preset;
     report->add_option("--preset", report_preset, "only runs of this preset (default: all)")->check(CLI::IsMember(presets()));
 
-    VerifyFlags vflags;
+    VerifySettings vsettings;
     CLI::App* verify = app.add_subcommand("verify", "check the Feature Learning equation and Theorem 1 layer by layer on a random model");
-    add_verify_flags(verify, vflags);
+    add_verify_flags(verify, vsettings);
 
     if (argc > 1 && argv[1][0] != '-') {
         const std::string cmd = argv[1];
@@ -619,7 +620,7 @@ int main_cli(int argc, char** argv) {
                         report_flags.report_dir.c_str(), report_flags.report_dir.c_str());
             return 0;
         }
-        if (verify->parsed()) return run_verify(vflags);
+        if (verify->parsed()) return run_verify(vsettings);
     } catch (const UsageError& e) {
         std::fprintf(stderr, "gramtape: error: %s\n", e.what());
         return 2;

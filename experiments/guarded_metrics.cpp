@@ -10,13 +10,6 @@ namespace gt::experiments {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-template <class T>
-bool all_finite(const Tensor<T>& t) {
-    for (std::size_t i = 0; i < t.size(); ++i)
-        if (!std::isfinite(t.data()[i])) return false;
-    return true;
-}
-
 std::string value_word(double v) { return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"); }
 }  // namespace
 
@@ -105,35 +98,13 @@ double add_metric(MetricsLog& log, const MetricSite& site, const std::string& me
     return value;
 }
 
-template <class T>
-std::string non_finite_parameters(const std::vector<nn::Parameter<T>*>& params) {
-    std::string values, grads;
-    for (const nn::Parameter<T>* p : params) {
-        if (!all_finite(p->value)) values += (values.empty() ? "'" : ", '") + p->name + "'";
-        if (p->grad.size() == p->value.size() && !all_finite(p->grad)) grads += (grads.empty() ? "'" : ", '") + p->name + "'";
-    }
-    std::string s;
-    if (!values.empty()) s += "; non-finite values in " + values;
-    if (!grads.empty()) s += "; non-finite gradients in " + grads;
-    return s;
-}
-
-template <class T>
-void check_loss(const MetricSite& site, double loss, const std::vector<nn::Parameter<T>*>& params) {
-    if (std::isfinite(loss)) return;
-    throw ValueError(fmt::format("{}: loss became {} (lower --lr){}", site.describe(), value_word(loss),
-                                 non_finite_parameters(params)));
-}
-
 #define GT_INSTANTIATE(T)                                                                                           \
     template analysis::TlResult tl_at<T>(const MetricSite&, const Tensor<T>&, const Tensor<T>&,                     \
                                          const analysis::TlOptions&, std::FILE*);                                   \
     template analysis::TlResult tl_at<T>(const MetricSite&, const analysis::LayerStatistics<T>&,                    \
                                          const analysis::TlOptions&, std::FILE*);                                   \
     template analysis::SurrogateResult surrogate_at<T>(const MetricSite&, const analysis::LayerStatistics<T>&,      \
-                                                       const Tensor<T>&, std::FILE*);                               \
-    template std::string non_finite_parameters<T>(const std::vector<nn::Parameter<T>*>&);                          \
-    template void check_loss<T>(const MetricSite&, double, const std::vector<nn::Parameter<T>*>&);
+                                                       const Tensor<T>&, std::FILE*);
 GT_INSTANTIATE(float)
 GT_INSTANTIATE(double)
 #undef GT_INSTANTIATE

@@ -2,9 +2,8 @@
 // equations not positive definite, a zero-variance target, a shape error) or comes out NaN/Inf, the
 // user must learn WHERE: figure, run, layer, epoch and step. The analysis module knows nothing of runs;
 // these wrappers catch its error and rethrow it (same type) with the location in front, and record a
-// non-finite value as NaN with one warning line that names the location and the ridge used. Training
-// loops use check_loss() for the same purpose: it names the location and, only on failure (no cost per
-// step beyond the finiteness test), the first parameters whose values or gradients are not finite.
+// non-finite value as NaN with one warning line that names the location and the ridge used. (A
+// non-finite training loss is caught by nn's training loop, nn/training_loop.hpp.)
 #pragma once
 
 #include <cstdio>
@@ -16,7 +15,6 @@
 #include "analysis/surrogate.hpp"
 #include "analysis/target_linearity.hpp"
 #include "experiments/metrics.hpp"
-#include "nn/parameter.hpp"
 
 namespace gt::experiments {
 
@@ -54,14 +52,5 @@ analysis::SurrogateResult surrogate_at(const MetricSite& site, const analysis::L
 /// and reported on `warn` with the site. Returns the stored value.
 double add_metric(MetricsLog& log, const MetricSite& site, const std::string& metric, double value,
                   std::FILE* warn = stderr);
-
-/// Throws ValueError "<site>: loss became nan (lower --lr)" when loss is not finite, followed by the
-/// parameters whose values or gradients are not finite (checked only then).
-template <class T>
-void check_loss(const MetricSite& site, double loss, const std::vector<nn::Parameter<T>*>& params);
-
-/// "; non-finite values in 'a', 'b'; non-finite gradients in 'c'" or "" when every parameter is finite.
-template <class T>
-std::string non_finite_parameters(const std::vector<nn::Parameter<T>*>& params);
 
 }  // namespace gt::experiments

@@ -1,42 +1,18 @@
 #include "experiments/memory_budget.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <vector>
-#include <cstdlib>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "experiments/figure.hpp"
+#include "platform/memory_limit.hpp"
 
 namespace gt::experiments {
 
 namespace {
 
 using u64 = std::uint64_t;
-
-void lower(MemoryLimit& m, u64 bytes, const std::string& source) {
-    if (bytes > 0 && bytes < m.bytes) m = {bytes, source};
-}
-
-// The files that may hold this process's cgroup memory limit: its cgroup and every ancestor, for
-// cgroup v2 ("0::/path" → memory.max) and v1 ("N:memory:/path" → memory/.../memory.limit_in_bytes).
-std::vector<std::string> cgroup_limit_files() {
-    std::vector<std::string> files;
-    std::ifstream in("/proc/self/cgroup");
-    for (std::string line; std::getline(in, line);) {
-        std::string root, leaf, p;
-        if (line.rfind("0::", 0) == 0) root = "/sys/fs/cgroup", leaf = "/memory.max", p = line.substr(3);
-        else if (const auto at = line.find(":memory:"); at != std::string::npos)
-            root = "/sys/fs/cgroup/memory", leaf = "/memory.limit_in_bytes", p = line.substr(at + 8);
-        else continue;
-        for (; !p.empty(); p = p.size() <= 1 ? "" : p.substr(0, std::max<std::size_t>(1, p.rfind('/'))))
-            files.push_back(root + (p == "/" ? "" : p) + leaf);
-    }
-    return files;
-}
 
 // Saturating arithmetic: an absurd setting must give a huge estimate, not a wrapped small one.
 u64 mul(u64 a, u64 b) { return (a != 0 && b > UINT64_MAX / a) ? UINT64_MAX : a * b; }
@@ -67,41 +43,6 @@ u64 max_element_u(const nlohmann::json& cfg, const char* key) {
 }
 
 }  // namespace
-
-MemoryLimit memory_limit() {
-    MemoryLimit m{UINT64_MAX, "unknown"};
-    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0) lower(m, mul(u64(pages), u64(page)), "physical memory");
-    for (auto [res, name] : {std::pair{RLIMIT_AS, "RLIMIT_AS"}, std::pair{RLIMIT_DATA, "RLIMIT_DATA"}}) {
-        rlimit r{};
-        if (::getrlimit(res, &r) == 0 && r.rlim_cur != RLIM_INFINITY) lower(m, u64(r.rlim_cur), name);
-    }
-    // GT_MEMORY_LIMIT=<bytes>: a user's own cap below the machine's (also how the tests lower the limit:
-    // RLIMIT_AS cannot be used under AddressSanitizer, which reserves terabytes of address space).
-    if (const char* env = std::getenv("GT_MEMORY_LIMIT")) {
-        try {
-            lower(m, std::stoull(env), "GT_MEMORY_LIMIT");
-        } catch (const std::exception&) {
-        }
-    }
-    for (const std::string& file : cgroup_limit_files()) {  // "max" (v2) means no limit
-        std::ifstream in(file);
-        std::string v;
-        if (in >> v && v != "max") {
-            try {
-                lower(m, std::stoull(v), "cgroup limit " + file);
-            } catch (const std::exception&) {
-            }
-        }
-    }
-    return m;
-}
-
-std::string format_bytes(u64 bytes) {
-    if (bytes == UINT64_MAX) return "more than 16 EiB";
-    if (bytes >= (u64(1) << 30)) return fmt::format("{:.1f} GiB", double(bytes) / double(u64(1) << 30));
-    return fmt::format("{:.1f} MiB", double(bytes) / double(u64(1) << 20));
-}
 
 std::string MemoryEstimate::parts() const {
     std::string s;

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "autodiff/tensor.hpp"
-#include "experiments/io.hpp"
+#include "platform/files.hpp"
 
 namespace gt::experiments {
 

@@ -1,5 +1,6 @@
 #include "experiments/plot.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -7,8 +8,8 @@
 
 #include "autodiff/tensor.hpp"
 #include "experiments/figure.hpp"
-#include "experiments/io.hpp"
-#include "experiments/subprocess.hpp"
+#include "platform/files.hpp"
+#include "platform/subprocess.hpp"
 
 namespace gt::experiments {
 
@@ -97,6 +98,30 @@ void plot(RunContext& ctx, const PlotSpec& spec) {
                      e.what());
         ctx.plot_failures.push_back(spec.png + ": " + e.what());
     }
+}
+
+std::string gp_accuracy_curves(int index) {
+    const std::string at = index < 0 ? "" : fmt::format("index {} ", index);
+    return fmt::format("\"\" {0}using 1:2 with lines dt 2 lw 1.5 lc rgb \"black\" title \"train acc\", "
+                       "\"\" {0}using 1:3 with lines dt 3 lw 1.5 lc rgb \"gray40\" title \"test acc\"", at);
+}
+
+PanelGrid::PanelGrid(std::size_t panels, std::size_t max_cols)
+    : cols(std::max<std::size_t>(1, std::min(max_cols, panels))), rows((panels + cols - 1) / cols) {}
+
+std::string PanelGrid::begin(const std::string& title) const {
+    return fmt::format("set multiplot layout {},{} title \"{}\"\n", rows, cols, title);
+}
+
+PlotSpec PanelGrid::spec(const std::string& name, const std::string& body) const {
+    return {name + ".png", name + ".gp", std::max(900, static_cast<int>(520 * cols)), static_cast<int>(420 * rows),
+            body + "unset multiplot"};
+}
+
+void note_epochs(Summary& s, const RunContext& ctx, long epochs, long paper_epochs) {
+    if (epochs != paper_epochs)
+        s.differences.push_back(
+            fmt::format("{} epochs instead of {} (preset {}).", epochs, paper_epochs, ctx.config.value("preset", "")));
 }
 
 }  // namespace gt::experiments

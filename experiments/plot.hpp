@@ -3,6 +3,7 @@
 // restyle the figure and rerun `gnuplot figN.gp` there.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 namespace gt::experiments {
 
 struct RunContext;
+struct Summary;
 
 /// A number as the .dat files hold it: a non-finite value is `NaN`, which gnuplot draws as a gap.
 std::string dat_value(double v, int digits = 8);
@@ -50,5 +52,22 @@ void plot(RunContext& ctx, const PlotSpec& spec);
 /// Quotes a string as a gnuplot single-quoted literal ('' stands for '). Not a double-quoted one:
 /// gnuplot runs `backquoted` text of a double-quoted string through the shell.
 std::string gp_quote(const std::string& s);
+
+/// The dashed train and dotted test accuracy curves of the current .dat file (`""`), columns 2 and 3,
+/// of data block `index` (all of the file when negative), as gnuplot plot items.
+std::string gp_accuracy_curves(int index = -1);
+
+/// A multiplot of `panels` panels, at most `max_cols` to a row, 520×420 pixels a panel (≥ 900 wide).
+struct PanelGrid {
+    std::size_t cols, rows;
+    PanelGrid(std::size_t panels, std::size_t max_cols);
+    /// "set multiplot layout R,C title \"<title>\"\n"
+    std::string begin(const std::string& title) const;
+    /// `name`.png from `name`.gp drawing `body` then "unset multiplot".
+    PlotSpec spec(const std::string& name, const std::string& body) const;
+};
+
+/// Adds "<epochs> epochs instead of <paper_epochs> (preset P)." to s.differences when they differ.
+void note_epochs(Summary& s, const RunContext& ctx, long epochs, long paper_epochs);
 
 }  // namespace gt::experiments

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "experiments/datasets_glue.hpp"
-#include "experiments/io.hpp"
+#include "platform/files.hpp"
 
 namespace gt::experiments {
 

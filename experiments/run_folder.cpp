@@ -12,9 +12,9 @@
 
 #include "autodiff/gemm.hpp"
 #include "experiments/figure.hpp"
-#include "experiments/io.hpp"
+#include "platform/files.hpp"
 #include "experiments/run_lock.hpp"
-#include "experiments/subprocess.hpp"
+#include "platform/subprocess.hpp"
 
 #ifndef GT_SOURCE_DIR
 #define GT_SOURCE_DIR "."

@@ -12,7 +12,8 @@
 #include <fmt/format.h>
 
 #include "experiments/figure.hpp"
-#include "experiments/io.hpp"
+#include "experiments/format.hpp"
+#include "platform/files.hpp"
 
 namespace gt::experiments {
 

@@ -1,6 +1,6 @@
 #include "experiments/training.hpp"
 
-#include "datasets/npy.hpp"
+#include "platform/npy.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -13,8 +13,9 @@
 #include "datasets/registry.hpp"
 #include "datasets/subset.hpp"
 #include "experiments/figure.hpp"
-#include "experiments/io.hpp"
-#include "experiments/sha256.hpp"
+#include "experiments/format.hpp"
+#include "platform/files.hpp"
+#include "platform/sha256.hpp"
 
 namespace gt::experiments {
 
@@ -41,41 +42,6 @@ std::string data_fingerprint(const data::Split<T>& s) {
     return h.hex();
 }
 
-template <class T>
-std::pair<double, double> loss_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d) {
-    const std::size_t n = d.size(), bs = 1000;
-    std::size_t correct = 0;
-    double loss = 0.0;
-    Tape<T> tape;
-    NoGradGuard<T> guard(tape);
-    const Shape ss = d.sample_shape();
-    const std::size_t per = numel(ss);
-    for (std::size_t s = 0; s < n; s += bs) {
-        const std::size_t b = std::min(bs, n - s);
-        tape.reset();
-        Tensor<T> x = Tensor<T>::from_shape({b, per});
-        std::copy(d.x.data() + s * per, d.x.data() + (s + b) * per, x.data());
-        Labels y(d.y.begin() + s, d.y.begin() + s + b);
-        const auto out = model.forward(tape, tape.input(std::move(x)));
-        const Tensor<T>& logits = out.logits.value();
-        const std::size_t c = logits.shape()[1];
-        loss += static_cast<double>(cross_entropy(out.logits, y).item()) * b;
-        for (std::size_t i = 0; i < b; ++i) {
-            const T* row = logits.data() + i * c;
-            std::size_t best = 0;
-            for (std::size_t k = 1; k < c; ++k)
-                if (row[k] > row[best]) best = k;
-            correct += static_cast<int>(best) == y[i];
-        }
-    }
-    return {loss / n, static_cast<double>(correct) / n};
-}
-
-template <class T>
-double accuracy(nn::DNN<T>& model, const data::Dataset<T>& d) {
-    return loss_and_accuracy(model, d).second;
-}
-
 void maybe_interrupt(long epoch) {
     const char* e = std::getenv("GT_INTERRUPT_AFTER_EPOCH");
     if (e && std::atol(e) == epoch) throw Error(fmt::format("interrupted after epoch {} (GT_INTERRUPT_AFTER_EPOCH)", epoch));
@@ -88,25 +54,26 @@ long epochs_done(const RunContext& ctx, const std::string& run) {
 template <class T>
 long start_or_resume(RunContext& ctx, const std::string& run, const std::string& tag,
                      const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt,
-                     data::BatchLoader<T>& loader, const std::function<void()>& fresh) {
-    const json extra = load_state<T>(ctx.folder->checkpoint_dir(), tag, params, opt);
+                     data::BatchLoader<T>* loader, const std::function<void()>& fresh) {
+    const json extra = nn::load_state<T>(ctx.folder->checkpoint_dir(), tag, params, opt);
     if (extra.is_null()) {
         ctx.metrics->drop_run(run);
-        fresh();
+        if (fresh) fresh();
         return 0;
     }
     const long epoch = resume_metrics(ctx, run, extra);
-    loader.restore(extra.at("loader").get<std::string>());
+    if (loader) loader->restore(extra.at("loader").get<std::string>());
     return epoch;
 }
 
 template <class T>
 void finish_epoch(RunContext& ctx, const std::string& run, const std::string& tag,
                   const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt,
-                  const data::BatchLoader<T>& loader, long epoch) {
+                  const data::BatchLoader<T>* loader, long epoch) {
     ctx.metrics->flush();
-    save_state<T>(ctx.folder->checkpoint_dir(), tag, params, opt,
-                  checkpoint_extra(ctx, run, {{"epoch", epoch}, {"loader", loader.state()}}));
+    json extra = {{"epoch", epoch}};
+    if (loader) extra["loader"] = loader->state();
+    nn::save_state<T>(ctx.folder->checkpoint_dir(), tag, params, opt, checkpoint_extra(ctx, run, extra));
     record_epoch(ctx, run, epoch);
     maybe_interrupt(epoch);
 }
@@ -169,14 +136,12 @@ std::string mean_pm(const std::vector<double>& v, int digits) {
 #define GT_INST(T)                                                                                              \
     template data::Split<T> load_split<T>(const RunContext&);                                                   \
     template std::string data_fingerprint<T>(const data::Split<T>&);                                            \
-    template double accuracy<T>(nn::DNN<T>&, const data::Dataset<T>&);                                          \
-    template std::pair<double, double> loss_and_accuracy<T>(nn::DNN<T>&, const data::Dataset<T>&);             \
     template long start_or_resume<T>(RunContext&, const std::string&, const std::string&,                       \
                                      const std::vector<nn::Parameter<T>*>&, nn::Optimizer<T>*,                  \
-                                     data::BatchLoader<T>&, const std::function<void()>&);                      \
+                                     data::BatchLoader<T>*, const std::function<void()>&);                      \
     template void finish_epoch<T>(RunContext&, const std::string&, const std::string&,                          \
                                   const std::vector<nn::Parameter<T>*>&, nn::Optimizer<T>*,                     \
-                                  const data::BatchLoader<T>&, long);
+                                  const data::BatchLoader<T>*, long);
 GT_INST(float)
 GT_INST(double)
 

@@ -14,10 +14,12 @@
 #include "autodiff/autodiff.hpp"
 #include "datasets/dataset.hpp"
 #include "datasets/loader.hpp"
-#include "experiments/checkpoint_state.hpp"
-#include "experiments/guarded_metrics.hpp"
+#include "nn/state.hpp"
 #include "experiments/progress.hpp"
+#include "nn/cnn.hpp"
 #include "nn/dnn.hpp"
+#include "nn/evaluate.hpp"
+#include "nn/training_loop.hpp"
 #include "nn/optimizer.hpp"
 
 namespace gt::experiments {
@@ -34,13 +36,16 @@ data::Split<T> load_split(const RunContext& ctx);
 template <class T>
 std::string data_fingerprint(const data::Split<T>& s);
 
-/// Accuracy of a DNN on a dataset (no gradients recorded), batches of 1000.
+/// Accuracy on a dataset through nn::accuracy: an MLP reads flattened samples in batches of 1000, a CNN
+/// images in batches of 500.
 template <class T>
-double accuracy(nn::DNN<T>& model, const data::Dataset<T>& d);
-
-/// Mean cross-entropy and accuracy of a DNN on a dataset.
+double accuracy(nn::DNN<T>& model, const data::Dataset<T>& d) {
+    return nn::accuracy(model, d.x, d.y, {numel(d.sample_shape())}, 1000);
+}
 template <class T>
-std::pair<double, double> loss_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d);
+double accuracy(nn::CNN<T>& model, const data::Dataset<T>& d) {
+    return nn::accuracy(model, d.x, d.y, d.sample_shape(), 500);
+}
 
 /// Test hook for resume tests: when the environment variable GT_INTERRUPT_AFTER_EPOCH equals `epoch`,
 /// throws as if the process had been stopped right after that epoch's checkpoint.
@@ -60,52 +65,39 @@ void record_epoch(RunContext& ctx, const std::string& run, long epoch);
 /// and what differs otherwise.
 long resume_metrics(RunContext& ctx, const std::string& run, const nlohmann::json& extra);
 
-/// Starts or resumes `run` of a classification figure. With a saved state `tag`: restores parameters,
-/// optimizer and loader position and drops the run's metrics after that epoch. Without: clears the
-/// run's metrics and calls `fresh` (which records the epoch-0 metrics). Returns the last finished epoch.
+/// Starts or resumes `run` of a figure. With a saved state `tag`: restores `params` (any tensors kept
+/// as nn::Parameter: weights, an initial copy, an accumulated sum), the optimizer and the loader
+/// position (each may be null) and drops the run's metrics after that epoch. Without: clears the run's
+/// metrics and calls `fresh` (which records the epoch-0 metrics; may be empty). Returns the last
+/// finished epoch.
 template <class T>
 long start_or_resume(RunContext& ctx, const std::string& run, const std::string& tag,
                      const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt,
-                     data::BatchLoader<T>& loader, const std::function<void()>& fresh);
+                     data::BatchLoader<T>* loader, const std::function<void()>& fresh);
 
-/// After epoch `epoch` of `run`: flushes the metrics, saves the state `tag` (parameters, optimizer,
-/// loader position), records the epoch in progress.json and runs the interrupt test hook.
+/// After epoch `epoch` of `run`: flushes the metrics, saves the state `tag` (as start_or_resume restores
+/// it), records the epoch in progress.json and runs the interrupt test hook.
 template <class T>
 void finish_epoch(RunContext& ctx, const std::string& run, const std::string& tag,
                   const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt,
-                  const data::BatchLoader<T>& loader, long epoch);
+                  const data::BatchLoader<T>* loader, long epoch);
 
-/// One epoch of mini-batch cross-entropy training of any model whose forward returns `.logits`;
-/// returns the mean loss. `step` counts optimizer steps across epochs; a non-finite loss throws with
-/// `site` (its epoch and step filled in) and the non-finite parameters; `after_step` runs after each step.
+/// One epoch of mini-batch cross-entropy training of any model whose forward returns `.logits`, through
+/// nn::train_epoch; ticks `prog` and runs `after_step` after each step. Returns the mean loss.
 template <class T, class Model>
 double train_classifier_epoch(Model& model, nn::Optimizer<T>& opt, data::BatchLoader<T>& loader, Tape<T>& tape,
-                              MetricSite site, long& step, Progress& prog,
+                              const nn::StepPlace& place, long& step, Progress& prog,
                               const std::function<void()>& after_step = {}) {
-    Tensor<T> x;
-    Labels y;
-    double loss_sum = 0;
-    long batches = 0;
-    loader.start_epoch();
-    while (loader.next(x, y)) {
-        tape.reset();
-        opt.zero_grad();
-        Var<T> loss = cross_entropy(model.forward(tape, tape.input(x)).logits, y);
-        tape.backward(loss);
-        opt.step();
-        const double l = loss.item();
-        ++step;
-        if (!std::isfinite(l)) {
-            site.step = step;
-            check_loss<T>(site, l, opt.parameters());
-        }
+    nn::StepHooks<T> hooks;
+    hooks.after_step = [&](long s, double loss) {
         if (after_step) after_step();
-        loss_sum += l;
-        ++batches;
-        prog.tick(site.epoch, step, l);
-    }
-    return batches ? loss_sum / batches : 0.0;
+        prog.tick(place.epoch, s, loss);
+    };
+    return nn::train_epoch(loader, tape, opt, nn::classifier_loss(model), place, step, hooks);
 }
+
+/// The label of a run's steps in messages: "fig2 run seed0/orig".
+inline std::string step_label(const std::string& figure, const std::string& run) { return figure + " run " + run; }
 
 /// "0.9821 ± 0.0012" (mean ± std over runs).
 std::string mean_pm(const std::vector<double>& v, int digits = 4);

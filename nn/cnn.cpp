@@ -67,9 +67,7 @@ std::vector<Parameter<T>*> CNN<T>::parameters() {
 
 template <class T>
 std::vector<Conv2d<T>*> CNN<T>::convs() {
-    std::vector<Conv2d<T>*> r;
-    for (auto& c : convs_) r.push_back(c.get());
-    return r;
+    return owned_pointers(convs_);
 }
 
 template class CNN<float>;

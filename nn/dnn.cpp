@@ -47,9 +47,7 @@ std::vector<Parameter<T>*> DNN<T>::parameters() {
 
 template <class T>
 std::vector<Linear<T>*> DNN<T>::linears() {
-    std::vector<Linear<T>*> r;
-    for (auto& l : layers_) r.push_back(l.get());
-    return r;
+    return owned_pointers(layers_);
 }
 
 template class DNN<float>;

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "autodiff/ops_elementwise.hpp"
-#include "autodiff/ops_misc.hpp"
+#include "nn/vae_ops.hpp"
 
 namespace gt::nn {
 
@@ -24,7 +24,7 @@ Var<T> bce_loss(Var<T> prob, Var<T> target, Reduction r) {
 
 template <class T>
 Var<T> gaussian_kl_loss(Var<T> mu, Var<T> logvar) {
-    return gt::gaussian_kl(mu, logvar);
+    return nn::gaussian_kl(mu, logvar);
 }
 
 template <class T>
@@ -33,7 +33,7 @@ Var<T> vae_loss(Var<T> recon, Var<T> x, Var<T> mu, Var<T> logvar, T beta) {
     if (s.size() != 2 || s[0] == 0)
         throw ShapeError("vae_loss: expected x as a non-empty batch (B, D), got " + shape_str(to_shape(s)));
     const Var<T> recon_term = mul_scalar(gt::binary_cross_entropy(recon, x, Reduction::Sum), T(1) / T(s[0]));
-    return add(recon_term, mul_scalar(gt::gaussian_kl(mu, logvar), beta));
+    return add(recon_term, mul_scalar(nn::gaussian_kl(mu, logvar), beta));
 }
 
 template <class T>

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <memory>
 #include <vector>
 
 #include "autodiff/tape.hpp"
@@ -51,6 +52,14 @@ class Module {
 /// Parameters of several modules, concatenated in order.
 template <class T>
 void append_parameters(std::vector<Parameter<T>*>& out, Module<T>& m);
+
+/// Plain pointers to the layers a model owns, in order (for accessors such as DNN::linears()).
+template <class L>
+std::vector<L*> owned_pointers(const std::vector<std::unique_ptr<L>>& owned) {
+    std::vector<L*> r;
+    for (const auto& l : owned) r.push_back(l.get());
+    return r;
+}
 
 extern template struct Parameter<float>;
 extern template struct Parameter<double>;

@@ -3,8 +3,8 @@
 #include <string>
 
 #include "autodiff/ops_activation.hpp"
-#include "autodiff/ops_misc.hpp"
 #include "nn/conv.hpp"
+#include "nn/vae_ops.hpp"
 
 namespace gt::nn {
 

@@ -4,6 +4,7 @@
 #include <xtensor/xnorm.hpp>
 
 #include "autodiff/autodiff.hpp"
+#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 using Mat = gt::Tensor<double>;

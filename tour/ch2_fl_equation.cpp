@@ -8,6 +8,7 @@
 #include "analysis/analysis.hpp"
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
+#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 int main(int argc, char** argv) {

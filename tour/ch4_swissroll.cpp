@@ -7,6 +7,7 @@
 #include "analysis/analysis.hpp"
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
+#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 using Mat = gt::Tensor<double>;
@@ -34,6 +35,14 @@ int main(int argc, char** argv) {
     fmt::print("{:>5} {:>9} {:>22}\n", "step", "loss", "TL(virtual x, t)");
     double tl_first = 0, tl = 0;
     gt::Tape<double> tape;
+    gt::Var<double> x;  // the inputs as a leaf of this step's tape, so that ∇_x L can be read
+    auto loss_of = [&](gt::Tape<double>& t) {
+        x = t.input(data.x, true);
+        return gt::mse(net.forward(t, x).logits, t.input(data.target));
+    };
+    gt::nn::StepHooks<double> hooks;  // x̃ ← x̃ − γ ∇_x L, with the gradient of this step's network
+    hooks.after_backward = [&](gt::Tape<double>&) { virt.step(x.grad(), gamma); };
+    long done = 0;  // steps taken, counted by train_step
     for (int step = 0;; ++step) {
         const bool frame = step % every == 0;
         if (frame) {  // the virtual inputs after `step` virtual steps, and their TL w.r.t. t
@@ -47,14 +56,9 @@ int main(int argc, char** argv) {
             frames += step == 0 ? "\n\n" : "";
         }
         if (step == steps) break;
-        tape.reset();
-        sgd.zero_grad();
-        auto x = tape.input(data.x, true);
-        auto loss = gt::mse(net.forward(tape, x).logits, tape.input(data.target));
-        tape.backward(loss);
-        virt.step(x.grad(), gamma);  // x̃ ← x̃ − γ ∇_x L, with the gradient of this step's network
-        sgd.step();                  // the network itself trains by plain gradient descent
-        if (frame) fmt::print("{:>5} {:>9.5f} {:>22.4f}\n", step, loss.item(), tl);
+        // nn/training_loop.hpp; after the virtual step, the network itself trains by plain gradient descent
+        const double loss = gt::nn::train_step(tape, sgd, loss_of, {"tour ch4"}, done, hooks);
+        if (frame) fmt::print("{:>5} {:>9.5f} {:>22.4f}\n", step, loss, tl);
     }
     fmt::print("{:>5} {:>9} {:>22.4f}\n\n", steps, "", tl);
     tour::plot("ch4_swissroll", table + "\n\n" + frames,

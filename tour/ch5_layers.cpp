@@ -8,6 +8,7 @@
 #include "analysis/analysis.hpp"
 #include "datasets/datasets.hpp"
 #include "nn/nn.hpp"
+#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 int main(int argc, char** argv) {
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     std::string data;
     std::vector<double> tl(layers);
     gt::Tape<double> tape;
+    long step = 0;  // counted by train_epoch
     for (std::size_t epoch = 0;; ++epoch) {
         {  // measure on the whole subset, recording nothing on the tape
             tape.reset();
@@ -55,14 +57,8 @@ int main(int argc, char** argv) {
             fmt::print("\n");
         }
         if (epoch == epochs) break;
-        gt::Tensor<double> xb;
-        gt::Labels yb;
-        for (loader.start_epoch(); loader.next(xb, yb);) {
-            tape.reset();
-            sgd.zero_grad();
-            tape.backward(gt::cross_entropy(net.forward(tape, tape.input(xb)).logits, yb));
-            sgd.step();
-        }
+        // nn/training_loop.hpp: one step per batch (reset, zero_grad, cross-entropy, backward, step)
+        gt::nn::train_epoch(loader, tape, sgd, gt::nn::classifier_loss(net), {"tour ch5", long(epoch + 1)}, step);
     }
     fmt::print("\n");
     tour::plot("ch5_layers", data,

@@ -9,6 +9,7 @@
 #include "analysis/analysis.hpp"
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
+#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 using T = float;  // exactness is not the point here, speed is: width 1024 costs 6 GFLOP per epoch
@@ -32,22 +33,24 @@ int main(int argc, char** argv) {
         gt::nn::StaircaseNet<T> net(10, width, rng);
         gt::nn::SGD<T> sgd(net.parameters(), {lr});
         gt::Tape<T> tape;
-        for (int epoch = 0; epoch <= epochs; ++epoch) {
+        auto measure = [&](int epoch) {  // the network after `epoch` steps, recording nothing on the tape
             tape.reset();
-            sgd.zero_grad();
+            gt::NoGradGuard<T> no_grad(tape);
             const auto out = net.forward(tape, tape.input(data.x));
-            const auto loss = gt::mse(out.output, tape.input(data.target));
-            if (epoch % every == 0) {  // diagnostics of the network before this epoch's step
-                const auto s = gt::analysis::staircase(out.hidden2.value(), data.target, out.output.value());
-                if (epoch == 0) first.push_back(s.y_minus_ols);
-                if (epoch == epochs) last.push_back(s.y_minus_ols);
-                table += fmt::format("{} {}\n", epoch, s.y_minus_ols);
-                fmt::print("{:>6} {:>6} {:>10.4f} {:>12.3f} {:>12.3f} {:>10.3f}\n", width, epoch, loss.item(),
-                           s.y_minus_ols, s.yhat_minus_ols, s.y_minus_yhat);
-            }
-            if (epoch == epochs) break;
-            tape.backward(loss);
-            sgd.step();
+            const auto loss = gt::mse(out.output, tape.input(data.target)).item();
+            const auto s = gt::analysis::staircase(out.hidden2.value(), data.target, out.output.value());
+            if (epoch == 0) first.push_back(s.y_minus_ols);
+            if (epoch == epochs) last.push_back(s.y_minus_ols);
+            table += fmt::format("{} {}\n", epoch, s.y_minus_ols);
+            fmt::print("{:>6} {:>6} {:>10.4f} {:>12.3f} {:>12.3f} {:>10.3f}\n", width, epoch, loss, s.y_minus_ols,
+                       s.yhat_minus_ols, s.y_minus_yhat);
+        };
+        auto loss_of = [&](gt::Tape<T>& t) { return gt::mse(net.forward(t, t.input(data.x)).output, t.input(data.target)); };
+        measure(0);
+        long step = 0;  // one full-batch step per epoch, through nn/training_loop.hpp
+        for (int epoch = 1; epoch <= epochs; ++epoch) {
+            gt::nn::train_step(tape, sgd, loss_of, {"tour ch6", epoch}, step);
+            if (epoch % every == 0) measure(epoch);
         }
         table += "\n\n";
         fmt::print("\n");

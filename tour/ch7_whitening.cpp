@@ -4,6 +4,7 @@
 // If the Gram carries what the network learns, whitened training should still learn: it does.
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
+#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 using namespace gt::nn;
@@ -11,21 +12,20 @@ using namespace gt::nn;
 // Trains a fresh 2 → 32 → 32 → 1 GELU net on the Swiss roll; prints loss and worst Gram deviation.
 double train(const gt::data::Dataset<double>& data, const char* label, std::unique_ptr<Optimizer<double>> opt,
              DNN<double>& net, double& worst_deviation) {
-    gt::Tape<double> tape;
-    double first = 0, loss = 0;
+    auto loss_of = [&](gt::Tape<double>& t) { return gt::mse(net.forward(t, t.input(data.x)).logits, t.input(data.target)); };
     worst_deviation = -1;  // stays −1 for an optimizer that does not whiten
-    for (int step = 0; step <= 1000; ++step) {
-        tape.reset();
-        opt->zero_grad();
-        auto l = gt::mse(net.forward(tape, tape.input(data.x)).logits, tape.input(data.target));
-        loss = l.item();
-        if (step == 0) first = loss;
-        if (step == 1000) break;
-        tape.backward(l);
-        opt->step();
-        if (auto* w = dynamic_cast<GramWhiten<double>*>(opt.get()))
-            for (double d : w->gram_deviation()) worst_deviation = std::max(worst_deviation, d);
-    }
+    StepHooks<double> hooks;
+    if (auto* whiten = dynamic_cast<GramWhiten<double>*>(opt.get()))
+        hooks.after_step = [&, whiten](long, double) {
+            for (double d : whiten->gram_deviation()) worst_deviation = std::max(worst_deviation, d);
+        };
+    gt::Tape<double> tape;
+    long step = 0;  // nn/training_loop.hpp: reset, zero_grad, loss, backward, step, hooks.after_step
+    const double first = train_step(tape, *opt, loss_of, {label}, step, hooks);
+    while (step < 1000) train_step(tape, *opt, loss_of, {label}, step, hooks);
+    tape.reset();  // the loss after the last step, recording nothing on the tape
+    gt::NoGradGuard<double> no_grad(tape);
+    const double loss = loss_of(tape).item();
     fmt::print("{:<28} {:>10.5f} {:>10.5f} {:>14}\n", label, first, loss,
                worst_deviation < 0 ? "—" : fmt::format("{:.1e}", worst_deviation));
     return loss / first;

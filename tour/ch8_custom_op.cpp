@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "autodiff/autodiff.hpp"
+#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 double sig(double x) { return 1 / (1 + std::exp(-x)); }

@@ -14,7 +14,7 @@
 #include "autodiff/gemm.hpp"
 #include "autodiff/random.hpp"
 #include "autodiff/tensor.hpp"
-#include "experiments/subprocess.hpp"
+#include "platform/subprocess.hpp"
 
 namespace tour {
 

@@ -8,43 +8,114 @@
 
 #include <fmt/format.h>
 
-#include "analysis/streaming.hpp"
-#include "analysis/target_linearity.hpp"
 #include "autodiff/autodiff.hpp"
 #include "datasets/loader.hpp"
 #include "datasets/registry.hpp"
 #include "experiments/figure.hpp"
-#include "experiments/hidden_layer_pass.hpp"
+#include "experiments/format.hpp"
 #include "experiments/guarded_metrics.hpp"
-#include "experiments/io.hpp"
+#include "experiments/hidden_layer_pass.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
 #include "experiments/training.hpp"
 #include "nn/adam.hpp"
 #include "nn/dnn.hpp"
-#include "nn/losses.hpp"
+#include "platform/files.hpp"
 
 namespace gt::experiments {
 namespace {
 
+// ---- the paper's numbers -------------------------------------------------------------------------------
+
 struct PaperWd {
-    double test, l1, l2, l3;
+    double test, l1, l2, l3;  // Fig. 13 at epoch 500: final test accuracy and smoothed TL per layer
+    const char* grok;         // Fig. 13: first epoch with test accuracy ≥ 0.95
+    const char* gap;          // Fig. 14: TL gap peak → end; generalisation error at the end
 };
-// Read from the paper's Figure 13 (epoch 500): final test accuracy and smoothed TL per layer.
-const std::map<double, PaperWd> kPaper = {
-    {0.0, {0.01, 0.19, 0.29, 0.55}}, {0.25, {0.93, 0.3, 0.5, 0.6}}, {0.5, {1.0, 0.23, 0.44, 0.52}}, {0.75, {1.0, 0.15, 0.28, 0.47}}};
+// Read from the paper's plots.
+const std::map<double, PaperWd> kPaper = {{0.0, {0.01, 0.19, 0.29, 0.55, "never", "≈0.26; ≈0.97"}},
+                                          {0.25, {0.93, 0.3, 0.5, 0.6, "≈480", "≈0.20 → ≈0.07; ≈0"}},
+                                          {0.5, {1.0, 0.23, 0.44, 0.52, "≈250", "≈0.17 → ≈0.09; ≈0"}},
+                                          {0.75, {1.0, 0.15, 0.28, 0.47, "≈300", "≈0.14 → ≈0.18; ≈0"}}};
 
-std::string wd_name(double wd) { return fmt::format("wd{}", wd); }
+// ---- settings ------------------------------------------------------------------------------------------
 
-/// TL of each hidden layer against the centred one-hot target (streamed in double; the whole training
-/// set as one batch) and the training accuracy, without gradients. A TL failure names the site.
-template <class T>
-std::pair<std::vector<double>, double> tl_and_accuracy(nn::DNN<T>& model, const data::Dataset<T>& d, const MetricSite& site) {
-    const HiddenLayerPass pass = hidden_layer_pass(model, d, d.y, std::max<std::size_t>(1, d.size()));
-    std::vector<double> tl;
-    for (std::size_t l = 0; l < pass.stats.size(); ++l) tl.push_back(tl_at(site.at_layer(l + 1), pass.stats[l]).tl);
-    return {tl, pass.accuracy};
+struct Settings {
+    std::vector<double> wds;
+    std::vector<std::string> runs;  // "wd0.5"
+    long epochs;
+    std::size_t depth, win;
+    data::LoadOptions data;
+};
+
+Settings settings(const RunContext& ctx) {
+    Settings st{ctx.get<std::vector<double>>("weight_decays"), {}, ctx.get<long>("epochs"), ctx.get<std::size_t>("num_hidden"),
+                ctx.get<std::size_t>("smooth"), {}};
+    if (st.depth < 3) throw UsageError(fmt::format("config 'num_hidden': {} (the TL gap needs at least 3 hidden layers)", st.depth));
+    st.data.seed = ctx.get<std::uint64_t>("split_seed");
+    st.data.modulus = ctx.get<int>("modulus");
+    for (double wd : st.wds) st.runs.push_back(fmt::format("wd{}", wd));
+    return st;
 }
+
+// ---- train: one AdamW run per weight decay (shared by both figures) ------------------------------------
+
+struct DataShape {
+    std::size_t in, classes, train_size, test_size;
+    bool reused;  // the metrics came from a fig13 run folder
+};
+
+/// Fig. 14 reuses a finished fig13 folder of the same preset and settings (same parent folder).
+bool reuse_fig13(RunContext& ctx) {
+    const fs::path sib = ctx.folder->path().parent_path() / ("fig13-" + ctx.config.value("preset", std::string()));
+    if (!fs::exists(sib / "summary.json") || !fs::exists(sib / "config.json") || !fs::exists(sib / "metrics.csv")) return false;
+    json other = read_json(sib / "config.json");
+    other["figure"] = ctx.config.at("figure");
+    if (!first_config_difference(other, ctx.config).empty()) return false;
+    MetricsLog src(sib / "metrics.csv");
+    src.load();
+    for (const auto& r : src.rows()) ctx.metrics->add(r.run, r.epoch, r.step, r.layer, r.metric, r.value);
+    ctx.metrics->flush();
+    return true;
+}
+
+/// Loads addition mod `modulus` and trains every weight decay, unless `reuse` (when given) fills the
+/// metrics instead. TL is measured on the whole training set as one batch.
+template <class T>
+DataShape train(RunContext& ctx, const Settings& st, bool (*reuse)(RunContext&) = nullptr) {
+    const data::Split<T> split = data::load<T>("modadd", st.data);
+    const std::size_t in = numel(split.train.sample_shape()), classes = split.train.num_classes;
+    const DataShape shape{in, classes, split.train.size(), split.test.size(), reuse && reuse(ctx)};
+    if (shape.reused) return shape;
+    const int seed = ctx.get<std::vector<int>>("seeds").at(0);
+    const std::size_t batch = ctx.get<std::size_t>("batch_size"), width = ctx.get<std::size_t>("width");
+    nn::AdamOptions ao;
+    ao.lr = ctx.get<double>("lr");
+    ao.beta1 = ctx.get<double>("beta1");
+    ao.beta2 = ctx.get<double>("beta2");
+    const long spe = static_cast<long>((split.train.size() + batch - 1) / batch);
+    long done = 0;
+    for (const auto& run : st.runs) done += epochs_done(ctx, run);
+    Progress prog(ctx.figure + " modadd", static_cast<long>(st.wds.size()) * st.epochs * spe, done * spe);
+    for (std::size_t i = 0; i < st.wds.size(); ++i) {
+        if (!(st.wds[i] >= 0.0 && st.wds[i] < 100.0))
+            throw UsageError(fmt::format("config 'weight_decays': {} is not in [0, 100)", st.wds[i]));
+        const std::string& run = st.runs[i];
+        Rng rng(seed);
+        nn::DNN<T> model(in, width, classes, st.depth, true, nn::Activation::ReLU, rng);
+        ao.weight_decay = st.wds[i];
+        nn::AdamW<T> opt(model.parameters(), ao);
+        data::BatchLoader<T> loader(split.train, batch, true, static_cast<std::uint64_t>(seed));
+        train_tl_run<T>(ctx, run, model, opt, loader, prog, [&](long e, long step) {
+            record_tl_accuracy(ctx, model, split.train, split.test, MetricSite{ctx.figure, run, "", e, step},
+                               std::max<std::size_t>(1, split.train.size()));
+        }, std::max(1L, ctx.get<long>("checkpoint_every")));
+    }
+    prog.finish();
+    return shape;
+}
+
+// ---- measure (shared): TL, accuracies and the smoothed TL from metrics.csv -----------------------------
 
 /// Length-w box filter of max(TL, 0) ending at each epoch (epochs < w − 1 average what exists).
 std::vector<double> smooth(const std::vector<double>& v, std::size_t w) {
@@ -66,255 +137,247 @@ double mean_range(const std::vector<double>& v, long a, long b) {  // mean of v[
     return b >= a ? s / (b - a + 1) : NAN;
 }
 
-template <class T>
-void train_all(RunContext& ctx, const data::Split<T>& split) {
-    const std::string fig = ctx.config.at("figure").get<std::string>();
-    const int seed = ctx.get<std::vector<int>>("seeds").at(0);
-    const auto wds = ctx.get<std::vector<double>>("weight_decays");
-    const long epochs = ctx.get<long>("epochs");
-    const std::size_t batch = ctx.get<std::size_t>("batch_size"), width = ctx.get<std::size_t>("width");
-    const std::size_t depth = ctx.get<std::size_t>("num_hidden");
-    nn::AdamOptions ao;
-    ao.lr = ctx.get<double>("lr");
-    ao.beta1 = ctx.get<double>("beta1");
-    ao.beta2 = ctx.get<double>("beta2");
-    const std::size_t in = numel(split.train.sample_shape()), classes = split.train.num_classes;
-    const long spe = static_cast<long>((split.train.size() + batch - 1) / batch);
-    long done = 0;
-    for (double wd : wds) done += epochs_done(ctx, wd_name(wd));
-    Progress prog(ctx.config.at("figure").get<std::string>() + " modadd", static_cast<long>(wds.size()) * epochs * spe, done * spe);
-    for (double wd : wds) {
-        if (!(wd >= 0.0 && wd < 100.0)) throw UsageError(fmt::format("config 'weight_decays': {} is not in [0, 100)", wd));
-        const std::string run = wd_name(wd);
-        Rng rng(seed);
-        nn::DNN<T> model(in, width, classes, depth, true, nn::Activation::ReLU, rng);
-        const auto params = model.parameters();
-        ao.weight_decay = wd;
-        nn::AdamW<T> opt(params, ao);
-        data::BatchLoader<T> loader(split.train, batch, true, static_cast<std::uint64_t>(seed));
-        auto record = [&](long e, long step) {
-            const auto [tl, tr] = tl_and_accuracy(model, split.train, MetricSite{fig, run, "", e, step});
-            for (std::size_t l = 0; l < depth; ++l) ctx.metrics->add(run, e, step, static_cast<int>(l + 1), "tl", tl[l]);
-            ctx.metrics->add(run, e, step, "", "train_acc", tr);
-            ctx.metrics->add(run, e, step, "", "test_acc", accuracy(model, split.test));
-        };
-        const long start = start_or_resume<T>(ctx, run, run, params, &opt, loader, [&] {
-            record(0, 0);
-            ctx.metrics->flush();
-        });
-        Tape<T> tape;
-        long step = start * spe;
-        const long every = std::max(1L, ctx.get<long>("checkpoint_every"));
-        for (long e = start + 1; e <= epochs; ++e) {
-            const double loss = train_classifier_epoch<T>(model, opt, loader, tape, {fig, run, "", e, -1}, step, prog);
-            ctx.metrics->add(run, e, step, "", "train_loss", loss);
-            record(e, step);
-            // The metrics of the epochs between checkpoints are cheap to redo after an interruption.
-            if (e % every == 0 || e == epochs) finish_epoch<T>(ctx, run, run, params, &opt, loader, e);
+struct Grok {
+    Tensor<double> tl, acc;                            // [wd × epoch × layer], [wd × epoch × train/test]
+    std::vector<std::vector<std::vector<double>>> sm;  // [wd][layer][epoch], smoothed
+    std::size_t ne;
+
+    double gap(std::size_t i, std::size_t e) const { return sm[i][2][e] - sm[i][1][e]; }  // TL gap L3 − L2
+    double gen_error(std::size_t i, std::size_t e) const { return acc(i, e, 0) - acc(i, e, 1); }
+    long first_above(std::size_t i, double thr) const {  // first epoch with test accuracy ≥ thr, or −1
+        for (std::size_t e = 0; e < ne; ++e)
+            if (acc(i, e, 1) >= thr) return static_cast<long>(e);
+        return -1L;
+    }
+    double best_test(std::size_t i) const {
+        double mx = 0;
+        for (std::size_t e = 0; e < ne; ++e) mx = std::max(mx, acc(i, e, 1));
+        return mx;
+    }
+};
+
+Grok measure(RunContext& ctx, const Settings& st) {
+    const std::size_t ne = static_cast<std::size_t>(st.epochs + 1);
+    Grok m{layer_series(*ctx.metrics, st.runs, "tl", st.depth, ne), accuracy_series(*ctx.metrics, st.runs, ne), {}, ne};
+    for (std::size_t i = 0; i < st.wds.size(); ++i) {
+        m.sm.emplace_back();
+        for (std::size_t l = 0; l < st.depth; ++l) {
+            std::vector<double> raw;
+            for (std::size_t e = 0; e < ne; ++e) raw.push_back(m.tl(i, e, l));
+            m.sm[i].push_back(smooth(raw, st.win));
         }
     }
-    prog.finish();
+    save_npy(ctx.folder->file("tl.npy"), m.tl);
+    save_npy(ctx.folder->file("accuracy.npy"), m.acc);
+    return m;
 }
 
-/// Fig. 14 reuses a finished fig13 folder of the same preset and settings (same parent folder).
-bool reuse_fig13(RunContext& ctx) {
-    const fs::path sib = ctx.folder->path().parent_path() / ("fig13-" + ctx.config.value("preset", std::string()));
-    if (!fs::exists(sib / "summary.json") || !fs::exists(sib / "config.json") || !fs::exists(sib / "metrics.csv")) return false;
-    json other = read_json(sib / "config.json");
-    other["figure"] = ctx.config.at("figure");
-    if (!first_config_difference(other, ctx.config).empty()) return false;
-    MetricsLog src(sib / "metrics.csv");
-    src.load();
-    for (const auto& r : src.rows()) ctx.metrics->add(r.run, r.epoch, r.step, r.layer, r.metric, r.value);
-    ctx.metrics->flush();
-    return true;
+int index_of(const Settings& st, double wd) {
+    const auto it = std::find(st.wds.begin(), st.wds.end(), wd);
+    return it == st.wds.end() ? -1 : static_cast<int>(it - st.wds.begin());
 }
 
-template <class T>
-Summary run_grok(RunContext& ctx, bool fig14) {
-    const std::string fig = fig14 ? "fig14" : "fig13";
-    const auto wds = ctx.get<std::vector<double>>("weight_decays");
-    const long epochs = ctx.get<long>("epochs");
-    const std::size_t depth = ctx.get<std::size_t>("num_hidden"), win = ctx.get<std::size_t>("smooth");
-    if (depth < 3) throw UsageError(fmt::format("config 'num_hidden': {} (the TL gap needs at least 3 hidden layers)", depth));
-    data::LoadOptions lo;
-    lo.seed = ctx.get<std::uint64_t>("split_seed");
-    lo.modulus = ctx.get<int>("modulus");
-    const data::Split<T> split = data::load<T>("modadd", lo);
-    const bool reused = fig14 && reuse_fig13(ctx);
-    if (!reused) train_all<T>(ctx, split);
+// ---- plot: one panel per weight decay --------------------------------------------------------------------
 
-    const std::size_t ne = static_cast<std::size_t>(epochs + 1);
-    Tensor<double> tl = Tensor<double>::from_shape({wds.size(), ne, depth}), acc = Tensor<double>::from_shape({wds.size(), ne, 2});
-    std::vector<std::vector<std::vector<double>>> sm(wds.size());  // [wd][layer][epoch], smoothed
+/// <fig>_grokking.dat (a block per weight decay) and the multiplot's first lines.
+std::string grok_plot_start(RunContext& ctx, const Settings& st, const Grok& m, const PanelGrid& grid, const std::string& title,
+                            const char* key) {
     std::vector<std::string> cols = {"epoch", "train_acc", "test_acc"};
-    for (std::size_t l = 1; l <= depth; ++l) cols.push_back(fmt::format("tl_smooth_L{}", l));
+    for (std::size_t l = 1; l <= st.depth; ++l) cols.push_back(fmt::format("tl_smooth_L{}", l));
     cols.push_back("tl_gap_L3_L2");
     cols.push_back("gen_error");
     DatFile dat(cols);
-    for (std::size_t i = 0; i < wds.size(); ++i) {
-        const std::string run = wd_name(wds[i]);
-        const auto tr = ctx.metrics->series(run, "train_acc"), te = ctx.metrics->series(run, "test_acc");
-        for (std::size_t l = 0; l < depth; ++l) {
-            const auto ser = ctx.metrics->series(run, "tl", std::to_string(l + 1));
-            std::vector<double> raw;
-            for (std::size_t e = 0; e < ne; ++e) raw.push_back(tl(i, e, l) = ser.at(e).second);
-            sm[i].push_back(smooth(raw, win));
-        }
-        dat.block(run);
-        for (std::size_t e = 0; e < ne; ++e) {
-            acc(i, e, 0) = tr.at(e).second;
-            acc(i, e, 1) = te.at(e).second;
-            std::vector<double> r = {double(e), acc(i, e, 0), acc(i, e, 1)};
-            for (std::size_t l = 0; l < depth; ++l) r.push_back(sm[i][l][e]);
-            r.push_back(sm[i][2][e] - sm[i][1][e]);
-            r.push_back(acc(i, e, 0) - acc(i, e, 1));
+    for (std::size_t i = 0; i < st.wds.size(); ++i) {
+        dat.block(st.runs[i]);
+        for (std::size_t e = 0; e < m.ne; ++e) {
+            std::vector<double> r = {double(e), m.acc(i, e, 0), m.acc(i, e, 1)};
+            for (std::size_t l = 0; l < st.depth; ++l) r.push_back(m.sm[i][l][e]);
+            r.push_back(m.gap(i, e));
+            r.push_back(m.gen_error(i, e));
             dat.row(r);
         }
     }
-    save_npy(ctx.folder->file("tl.npy"), tl);
-    save_npy(ctx.folder->file("accuracy.npy"), acc);
-    dat.save(ctx.folder->file(fig + "_grokking.dat"));
-    const std::size_t ncol = std::min<std::size_t>(fig14 ? 5 : 3, wds.size()), nrow = (wds.size() + ncol - 1) / ncol;
-    std::string body = fmt::format(
-        "set multiplot layout {},{} title \"Fig. {} (addition mod {}): {}\"\nset xlabel \"epoch\"\nset grid\nset key {} font \",9\"\n",
-        nrow, ncol, fig14 ? 14 : 13, lo.modulus,
-        fig14 ? "TL gap (layer 3 − layer 2, smoothed) vs generalisation error (train − test accuracy)"
-              : fmt::format("TL per layer (clipped at 0, box filter {}) and accuracy, AdamW", win),
-        fig14 ? "top right" : "center right");
-    for (std::size_t i = 0; i < wds.size(); ++i) {
-        if (fig14)
-            body += fmt::format(
-                "set title \"weight decay {}\"\nset yrange [-0.05:1.05]\nset ylabel \"generalisation error\"\nset y2range [*:*]\n"
-                "set y2tics\nset y2label \"TL gap\"\nplot \"{}_grokking.dat\" index {} using 1:{} with lines lw 2 lc rgb \"black\" "
-                "title \"train − test acc\", \"\" index {} every ::{} using 1:{} axes x1y2 with lines lw 2 lc rgb \"#d62728\" title \"TL gap L3 − L2\"\n",
-                wds[i], fig, i, 5 + depth, i, win - 1, 4 + depth);
-        else
-            body += fmt::format(
-                "set title \"weight decay {}\"\nset yrange [0:1.02]\nplot for [l=1:{}] \"{}_grokking.dat\" index {} every ::{} using "
-                "1:(column(3+l)) with lines lw 2 title sprintf(\"TL layer %d\", l), \"\" index {} using 1:2 with lines dt 2 lw 1.5 "
-                "lc rgb \"black\" title \"train acc\", \"\" index {} using 1:3 with lines dt 3 lw 1.5 lc rgb \"gray40\" title \"test acc\"\n",
-                wds[i], depth, fig, i, win - 1, i, i);
-    }
-    body += "unset multiplot";
-    plot(ctx, {fig + ".png", fig + ".gp", std::max(900, static_cast<int>(520 * ncol)), static_cast<int>(420 * nrow), body});
+    dat.save(ctx.folder->file(ctx.figure + "_grokking.dat"));
+    return grid.begin(fmt::format("Fig. {} (addition mod {}): {}", ctx.figure.substr(3), st.data.modulus, title)) +
+           fmt::format("set xlabel \"epoch\"\nset grid\nset key {} font \",9\"\n", key);
+}
 
+void plot_fig13(RunContext& ctx, const Settings& st, const Grok& m) {
+    const PanelGrid grid(st.wds.size(), 3);
+    std::string body = grok_plot_start(ctx, st, m, grid, fmt::format("TL per layer (clipped at 0, box filter {}) and accuracy, AdamW", st.win),
+                                       "center right");
+    for (std::size_t i = 0; i < st.wds.size(); ++i)
+        body += fmt::format(
+            "set title \"weight decay {}\"\nset yrange [0:1.02]\nplot for [l=1:{}] \"fig13_grokking.dat\" index {} every ::{} using "
+            "1:(column(3+l)) with lines lw 2 title sprintf(\"TL layer %d\", l), {}\n",
+            st.wds[i], st.depth, i, st.win - 1, gp_accuracy_curves(static_cast<int>(i)));
+    plot(ctx, grid.spec("fig13", body));
+}
+
+void plot_fig14(RunContext& ctx, const Settings& st, const Grok& m) {
+    const PanelGrid grid(st.wds.size(), 5);
+    std::string body = grok_plot_start(ctx, st, m, grid, "TL gap (layer 3 − layer 2, smoothed) vs generalisation error (train − test accuracy)",
+                                       "top right");
+    for (std::size_t i = 0; i < st.wds.size(); ++i)
+        body += fmt::format(
+            "set title \"weight decay {}\"\nset yrange [-0.05:1.05]\nset ylabel \"generalisation error\"\nset y2range [*:*]\n"
+            "set y2tics\nset y2label \"TL gap\"\nplot \"fig14_grokking.dat\" index {} using 1:{} with lines lw 2 lc rgb \"black\" "
+            "title \"train − test acc\", \"\" index {} every ::{} using 1:{} axes x1y2 with lines lw 2 lc rgb \"#d62728\" title \"TL gap L3 − L2\"\n",
+            st.wds[i], i, 5 + st.depth, i, st.win - 1, 4 + st.depth);
+    plot(ctx, grid.spec("fig14", body));
+}
+
+// ---- summarise: shared rows and claims, then each figure's own -----------------------------------------
+
+Summary grok_summary(const RunContext& ctx, const Settings& st, const DataShape& ds) {
     Summary s;
     s.setup = fmt::format(
         "addition mod {}: one_hot(a) ‖ one_hot(b), {}/{} split (seed {}); MLP {}→{}×{}→{}, ReLU, bias; AdamW lr {}, betas ({}, {}), "
         "weight decay ∈ {}, batch {}, {} epochs, seed {}; TL per hidden layer (centred one-hot, code semantics) on the training "
         "set at init and after every epoch, plotted clipped at 0 and box-filtered over {} epochs (trailing); dtype {}.{}",
-        lo.modulus, split.train.size(), split.test.size(), lo.seed, numel(split.train.sample_shape()), ctx.get<std::size_t>("width"),
-        depth, split.train.num_classes, ctx.get<double>("lr"), ctx.get<double>("beta1"), ctx.get<double>("beta2"),
-        ctx.config.at("weight_decays").dump(), ctx.get<std::size_t>("batch_size"), epochs, ctx.get<std::vector<int>>("seeds").at(0),
-        win, ctx.config.value("dtype", "float"), reused ? " Metrics taken from the fig13 run folder with the same settings." : "");
-    s.images = {fig + ".png"};
-    auto idx_of = [&](double wd) {
-        const auto it = std::find(wds.begin(), wds.end(), wd);
-        return it == wds.end() ? -1 : static_cast<int>(it - wds.begin());
-    };
-    auto first_above = [&](int i, double thr) {
-        for (std::size_t e = 0; e < ne; ++e)
-            if (acc(i, e, 1) >= thr) return static_cast<long>(e);
-        return -1L;
-    };
-    bool any_grok = false;
-    for (std::size_t i = 0; i < wds.size(); ++i) {
-        const auto it = kPaper.find(wds[i]);
-        const bool have = it != kPaper.end();
-        const std::string src = have ? "read from the paper's plot" : "not plotted in the paper";
-        const long g = first_above(static_cast<int>(i), 0.95);
-        any_grok = any_grok || (wds[i] > 0 && g >= 0);
-        if (!fig14) {
-            std::string ours;
-            for (std::size_t l = 0; l < 3; ++l) ours += (l ? " / " : "") + fmt_num(sm[i][l][ne - 1], 2);
-            s.rows.push_back({fmt::format("wd {}: smoothed TL layers 1/2/3, epoch {}", wds[i], epochs), ours,
-                              have ? fmt::format("{} / {} / {}", fmt_num(it->second.l1, 2), fmt_num(it->second.l2, 2), fmt_num(it->second.l3, 2)) : "—", src});
-        }
-        s.rows.push_back({fmt::format("wd {}: train / test accuracy, epoch {} (paper: 500)", wds[i], epochs),
-                          fmt_num(acc(i, ne - 1, 0), 3) + " / " + fmt_num(acc(i, ne - 1, 1), 3),
-                          have ? fmt::format("1 / {}", fmt_num(it->second.test, 2)) : "—", src});
-        s.rows.push_back({fmt::format("wd {}: first epoch with test accuracy ≥ 0.95", wds[i]), g >= 0 ? std::to_string(g) : "not reached",
-                          wds[i] == 0.5 ? "≈250" : wds[i] == 0.75 ? "≈300" : wds[i] == 0.25 ? "≈480" : wds[i] == 0 ? "never" : "—", src});
-        if (fig14) {
-            const double gap_end = sm[i][2][ne - 1] - sm[i][1][ne - 1];
-            double gap_peak = -1;
-            for (std::size_t e = win - 1; e < ne; ++e) gap_peak = std::max(gap_peak, sm[i][2][e] - sm[i][1][e]);
-            s.rows.push_back({fmt::format("wd {}: TL gap (L3 − L2) peak → end; generalisation error at the end", wds[i]),
-                              fmt::format("{} → {}; {}", fmt_num(gap_peak, 2), fmt_num(gap_end, 2), fmt_num(acc(i, ne - 1, 0) - acc(i, ne - 1, 1), 2)),
-                              wds[i] == 0 ? "≈0.26; ≈0.97" : wds[i] == 0.25 ? "≈0.20 → ≈0.07; ≈0" : wds[i] == 0.5 ? "≈0.17 → ≈0.09; ≈0" : wds[i] == 0.75 ? "≈0.14 → ≈0.18; ≈0" : "—",
-                              have ? "read from the paper's plot (1000-epoch axis)" : "not plotted in the paper"});
-        }
-    }
-    const int i0 = idx_of(0.0), i5 = idx_of(0.5);
-    auto best_test = [&](int i) {
-        double mx = 0;
-        for (std::size_t e = 0; e < ne; ++e) mx = std::max(mx, acc(i, e, 1));
-        return mx;
-    };
-    if (i5 >= 0) {
-        const long g = first_above(i5, 0.95);
-        s.claims.push_back({fmt::format("Weight decay 0.5 groks: test accuracy ≥ 0.95 within {} epochs", epochs), g >= 0,
-                            g >= 0 ? fmt::format("first at epoch {}", g) : fmt::format("best test accuracy {:.3f}", best_test(i5))});
-        if (!fig14 && g >= 0) {
-            // Layer-2 TL around the grokking epoch: raw TL (clipped) over 10 epochs before vs 10 epochs after.
-            std::vector<double> l2;
-            for (std::size_t e = 0; e < ne; ++e) l2.push_back(std::max(0.0, tl(i5, e, 1)));
-            const long g50 = std::max(0L, first_above(i5, 0.5));
-            const double before = mean_range(l2, g50 - 30, g50 - 20), after = mean_range(l2, g + 10, g + 20);
-            s.claims.push_back({"TL of layer 2 rises around the grokking epoch (wd 0.5)", after > before + 0.02,
-                                fmt::format("layer-2 TL {:.3f} (epochs {}–{}) → {:.3f} (epochs {}–{}); test acc passes 0.5 at {}, 0.95 at {}",
-                                            before, std::max(0L, g50 - 30), std::max(0L, g50 - 20), after, g + 10, std::min<long>(g + 20, epochs), g50, g)});
-        }
-        if (fig14) {
-            std::vector<double> gap, gen;
-            for (std::size_t e = win - 1; e < ne; ++e) {
-                gap.push_back(sm[i5][2][e] - sm[i5][1][e]);
-                gen.push_back(acc(i5, e, 0) - acc(i5, e, 1));
-            }
-            const double mg = mean_of(gap), mr = mean_of(gen);
-            double sxy = 0, sxx = 0, syy = 0;
-            for (std::size_t k = 0; k < gap.size(); ++k) {
-                sxy += (gap[k] - mg) * (gen[k] - mr);
-                sxx += (gap[k] - mg) * (gap[k] - mg);
-                syy += (gen[k] - mr) * (gen[k] - mr);
-            }
-            const double rho = sxy / std::sqrt(sxx * syy + 1e-300);
-            s.claims.push_back({"With wd 0.5 the TL gap falls together with the generalisation error (Pearson ρ > 0.5 over epochs)", rho > 0.5,
-                                fmt::format("ρ = {:.3f} over epochs {}–{}", rho, win - 1, epochs)});
-        }
-    }
-    if (i0 >= 0) {
-        const double mx = best_test(i0);
-        s.claims.push_back({"Without weight decay the net memorises but does not generalise (train acc 1, test acc < 0.1 throughout)",
-                            acc(i0, ne - 1, 0) > 0.99 && mx < 0.1, fmt::format("train {:.3f}, best test {:.3f}", acc(i0, ne - 1, 0), mx)});
-        if (fig14) {
-            const double gap = sm[i0][2][ne - 1] - sm[i0][1][ne - 1];
-            s.claims.push_back({"Without weight decay the TL gap stays large (> 0.1) while the generalisation error stays ≈ 1", gap > 0.1,
-                                fmt::format("gap {:.3f}, generalisation error {:.3f}", gap, acc(i0, ne - 1, 0) - acc(i0, ne - 1, 1))});
-        }
-    }
-    if (!any_grok)
-        s.differences.push_back(fmt::format("No weight decay reached test accuracy 0.95 within this preset's {} epochs: grokking "
-                                            "needs ≈250–480 epochs here as in the paper; run --preset paper to see it.", epochs));
-    if (epochs != 500) s.differences.push_back(fmt::format("{} epochs instead of 500 (preset {}).", epochs, ctx.config.value("preset", "")));
-    if (fig14) s.differences.push_back("The paper's Figure 14 axis runs to 1000 epochs although its code trains 500.");
-    s.differences.push_back("Split and initialisation come from our seeded RNG, not sklearn's/PyTorch's: same protocol, different draws.");
-    s.differences.push_back("Smoothing: trailing box filter (the first epochs average what exists); the paper's np.convolve 'valid' drops them.");
+        st.data.modulus, ds.train_size, ds.test_size, st.data.seed, ds.in, ctx.get<std::size_t>("width"), st.depth, ds.classes,
+        ctx.get<double>("lr"), ctx.get<double>("beta1"), ctx.get<double>("beta2"), ctx.config.at("weight_decays").dump(),
+        ctx.get<std::size_t>("batch_size"), st.epochs, ctx.get<std::vector<int>>("seeds").at(0), st.win,
+        ctx.config.value("dtype", "float"), ds.reused ? " Metrics taken from the fig13 run folder with the same settings." : "");
+    s.images = {ctx.figure + ".png"};
     return s;
 }
 
+const PaperWd* paper_at(double wd) {
+    const auto it = kPaper.find(wd);
+    return it == kPaper.end() ? nullptr : &it->second;
+}
+
+/// The final accuracies and the grokking epoch of weight decay i.
+void add_accuracy_rows(Summary& s, const Settings& st, const Grok& m, std::size_t i) {
+    const PaperWd* paper = paper_at(st.wds[i]);
+    const std::string src = paper ? "read from the paper's plot" : "not plotted in the paper";
+    const long g = m.first_above(i, 0.95);
+    s.rows.push_back({fmt::format("wd {}: train / test accuracy, epoch {} (paper: 500)", st.wds[i], st.epochs),
+                      fmt_num(m.acc(i, m.ne - 1, 0), 3) + " / " + fmt_num(m.acc(i, m.ne - 1, 1), 3),
+                      paper ? fmt::format("1 / {}", fmt_num(paper->test, 2)) : "—", src});
+    s.rows.push_back({fmt::format("wd {}: first epoch with test accuracy ≥ 0.95", st.wds[i]), g >= 0 ? std::to_string(g) : "not reached",
+                      paper ? paper->grok : "—", src});
+}
+
+ClaimCheck grok_claim(const Settings& st, const Grok& m, std::size_t i5) {
+    const long g = m.first_above(i5, 0.95);
+    return {fmt::format("Weight decay 0.5 groks: test accuracy ≥ 0.95 within {} epochs", st.epochs), g >= 0,
+            g >= 0 ? fmt::format("first at epoch {}", g) : fmt::format("best test accuracy {:.3f}", m.best_test(i5))};
+}
+
+ClaimCheck memorise_claim(const Grok& m, std::size_t i0) {
+    const double mx = m.best_test(i0), train = m.acc(i0, m.ne - 1, 0);
+    return {"Without weight decay the net memorises but does not generalise (train acc 1, test acc < 0.1 throughout)",
+            train > 0.99 && mx < 0.1, fmt::format("train {:.3f}, best test {:.3f}", train, mx)};
+}
+
+/// The setup differences; `own` follows the epochs note.
+void add_differences(Summary& s, const RunContext& ctx, const Settings& st, const Grok& m, const std::vector<std::string>& own) {
+    bool any_grok = false;
+    for (std::size_t i = 0; i < st.wds.size(); ++i) any_grok = any_grok || (st.wds[i] > 0 && m.first_above(i, 0.95) >= 0);
+    if (!any_grok)
+        s.differences.push_back(fmt::format("No weight decay reached test accuracy 0.95 within this preset's {} epochs: grokking "
+                                            "needs ≈250–480 epochs here as in the paper; run --preset paper to see it.", st.epochs));
+    note_epochs(s, ctx, st.epochs, 500);
+    s.differences.insert(s.differences.end(), own.begin(), own.end());
+    s.differences.push_back("Split and initialisation come from our seeded RNG, not sklearn's/PyTorch's: same protocol, different draws.");
+    s.differences.push_back("Smoothing: trailing box filter (the first epochs average what exists); the paper's np.convolve 'valid' drops them.");
+}
+
+Summary summarise_fig13(const RunContext& ctx, const Settings& st, const DataShape& ds, const Grok& m) {
+    Summary s = grok_summary(ctx, st, ds);
+    for (std::size_t i = 0; i < st.wds.size(); ++i) {
+        const PaperWd* paper = paper_at(st.wds[i]);
+        std::string ours;
+        for (std::size_t l = 0; l < 3; ++l) ours += (l ? " / " : "") + fmt_num(m.sm[i][l][m.ne - 1], 2);
+        s.rows.push_back({fmt::format("wd {}: smoothed TL layers 1/2/3, epoch {}", st.wds[i], st.epochs), ours,
+                          paper ? fmt::format("{} / {} / {}", fmt_num(paper->l1, 2), fmt_num(paper->l2, 2), fmt_num(paper->l3, 2)) : "—",
+                          paper ? "read from the paper's plot" : "not plotted in the paper"});
+        add_accuracy_rows(s, st, m, i);
+    }
+    const int i0 = index_of(st, 0.0), i5 = index_of(st, 0.5);
+    if (i5 >= 0) {
+        s.claims.push_back(grok_claim(st, m, i5));
+        const long g = m.first_above(i5, 0.95);
+        if (g >= 0) {
+            // Layer-2 TL around the grokking epoch: raw TL (clipped) over 10 epochs before vs 10 epochs after.
+            std::vector<double> l2;
+            for (std::size_t e = 0; e < m.ne; ++e) l2.push_back(std::max(0.0, m.tl(i5, e, 1)));
+            const long g50 = std::max(0L, m.first_above(i5, 0.5));
+            const double before = mean_range(l2, g50 - 30, g50 - 20), after = mean_range(l2, g + 10, g + 20);
+            s.claims.push_back({"TL of layer 2 rises around the grokking epoch (wd 0.5)", after > before + 0.02,
+                                fmt::format("layer-2 TL {:.3f} (epochs {}–{}) → {:.3f} (epochs {}–{}); test acc passes 0.5 at {}, 0.95 at {}",
+                                            before, std::max(0L, g50 - 30), std::max(0L, g50 - 20), after, g + 10,
+                                            std::min<long>(g + 20, st.epochs), g50, g)});
+        }
+    }
+    if (i0 >= 0) s.claims.push_back(memorise_claim(m, i0));
+    add_differences(s, ctx, st, m, {});
+    return s;
+}
+
+Summary summarise_fig14(const RunContext& ctx, const Settings& st, const DataShape& ds, const Grok& m) {
+    Summary s = grok_summary(ctx, st, ds);
+    const std::size_t last = m.ne - 1;
+    for (std::size_t i = 0; i < st.wds.size(); ++i) {
+        const PaperWd* paper = paper_at(st.wds[i]);
+        add_accuracy_rows(s, st, m, i);
+        double gap_peak = -1;
+        for (std::size_t e = st.win - 1; e < m.ne; ++e) gap_peak = std::max(gap_peak, m.gap(i, e));
+        s.rows.push_back({fmt::format("wd {}: TL gap (L3 − L2) peak → end; generalisation error at the end", st.wds[i]),
+                          fmt::format("{} → {}; {}", fmt_num(gap_peak, 2), fmt_num(m.gap(i, last), 2), fmt_num(m.gen_error(i, last), 2)),
+                          paper ? paper->gap : "—", paper ? "read from the paper's plot (1000-epoch axis)" : "not plotted in the paper"});
+    }
+    const int i0 = index_of(st, 0.0), i5 = index_of(st, 0.5);
+    if (i5 >= 0) {
+        s.claims.push_back(grok_claim(st, m, i5));
+        // Pearson correlation over epochs of the TL gap and the generalisation error.
+        std::vector<double> gap, gen;
+        for (std::size_t e = st.win - 1; e < m.ne; ++e) {
+            gap.push_back(m.gap(i5, e));
+            gen.push_back(m.gen_error(i5, e));
+        }
+        const double mg = mean_of(gap), mr = mean_of(gen);
+        double sxy = 0, sxx = 0, syy = 0;
+        for (std::size_t k = 0; k < gap.size(); ++k) {
+            sxy += (gap[k] - mg) * (gen[k] - mr);
+            sxx += (gap[k] - mg) * (gap[k] - mg);
+            syy += (gen[k] - mr) * (gen[k] - mr);
+        }
+        const double rho = sxy / std::sqrt(sxx * syy + 1e-300);
+        s.claims.push_back({"With wd 0.5 the TL gap falls together with the generalisation error (Pearson ρ > 0.5 over epochs)", rho > 0.5,
+                            fmt::format("ρ = {:.3f} over epochs {}–{}", rho, st.win - 1, st.epochs)});
+    }
+    if (i0 >= 0) {
+        s.claims.push_back(memorise_claim(m, i0));
+        s.claims.push_back({"Without weight decay the TL gap stays large (> 0.1) while the generalisation error stays ≈ 1", m.gap(i0, last) > 0.1,
+                            fmt::format("gap {:.3f}, generalisation error {:.3f}", m.gap(i0, last), m.gen_error(i0, last))});
+    }
+    add_differences(s, ctx, st, m, {"The paper's Figure 14 axis runs to 1000 epochs although its code trains 500."});
+    return s;
+}
+
+// ---- the two figures: one config, one set of runs ------------------------------------------------------
+
+/// What Fig. 13 and Fig. 14 do differently: Fig. 14 may reuse fig13's runs and plots and sums up its own.
+struct GrokVariant {
+    FigureInfo info;
+    bool (*reuse)(RunContext&);
+    void (*plot)(RunContext&, const Settings&, const Grok&);
+    Summary (*summarise)(const RunContext&, const Settings&, const DataShape&, const Grok&);
+};
+
 class GrokFigure : public Figure {
    public:
-    explicit GrokFigure(bool fig14) : fig14_(fig14) {}
-    FigureInfo info() const override {
-        FigureInfo i;
-        i.id = fig14_ ? "fig14" : "fig13";
-        i.title = fig14_ ? "Grokking: TL gap vs generalisation error" : "Grokking: layer-wise TL and accuracy";
-        i.shows = fig14_ ? "TL(layer 3) − TL(layer 2) tracks train − test accuracy on addition mod 61 (reuses fig13's runs)"
-                         : "addition mod 61 with AdamW weight decay: test accuracy jumps late (grokking) while layer-2 TL rises";
-        i.estimate = {{"smoke", "~5 s"}, {"quick", fig14_ ? "~1 s after fig13" : "~4 min"}, {"paper", fig14_ ? "~1 s after fig13" : "~25 min"}};
-        return i;
+    explicit GrokFigure(GrokVariant v) : v_(std::move(v)) {}
+    FigureInfo info() const override { return v_.info; }
+    Summary run(RunContext& ctx) const override {
+        const Settings st = settings(ctx);
+        const DataShape ds = ctx.use_double() ? train<double>(ctx, st, v_.reuse) : train<float>(ctx, st, v_.reuse);
+        const Grok m = measure(ctx, st);
+        v_.plot(ctx, st, m);
+        return v_.summarise(ctx, st, ds, m);
     }
     json defaults(const std::string& preset, const std::string&) const override {
         json d = {{"seeds", {0}}, {"weight_decays", {0.0, 0.25, 0.5, 0.75, 1.0}}, {"epochs", 500}, {"lr", 0.001}, {"beta1", 0.9},
@@ -343,16 +406,21 @@ class GrokFigure : public Figure {
             if (c.at(k).get<long>() < 1) throw UsageError(fmt::format("config '{}': {} (expected an integer >= 1)", k, c.at(k).dump()));
         if (c.at("modulus").get<long>() < 2) throw UsageError(fmt::format("config 'modulus': {} (expected an integer >= 2)", c.at("modulus").dump()));
     }
-    Summary run(RunContext& ctx) const override {
-        return ctx.use_double() ? run_grok<double>(ctx, fig14_) : run_grok<float>(ctx, fig14_);
-    }
 
    private:
-    bool fig14_;
+    GrokVariant v_;
 };
 
-const bool gt_registered_fig13 = register_figure(std::make_unique<GrokFigure>(false));
-const bool gt_registered_fig14 = register_figure(std::make_unique<GrokFigure>(true));
+const bool gt_registered_fig13 = register_figure(std::make_unique<GrokFigure>(GrokVariant{
+    {"fig13", "Grokking: layer-wise TL and accuracy",
+     "addition mod 61 with AdamW weight decay: test accuracy jumps late (grokking) while layer-2 TL rises", {}, {},
+     {{"smoke", "~5 s"}, {"quick", "~4 min"}, {"paper", "~25 min"}}},
+    nullptr, plot_fig13, summarise_fig13}));
+const bool gt_registered_fig14 = register_figure(std::make_unique<GrokFigure>(GrokVariant{
+    {"fig14", "Grokking: TL gap vs generalisation error",
+     "TL(layer 3) − TL(layer 2) tracks train − test accuracy on addition mod 61 (reuses fig13's runs)", {}, {},
+     {{"smoke", "~5 s"}, {"quick", "~1 s after fig13"}, {"paper", "~1 s after fig13"}}},
+    reuse_fig13, plot_fig14, summarise_fig14}));
 
 }  // namespace
 }  // namespace gt::experiments

@@ -10,12 +10,15 @@
 #include "autodiff/autodiff.hpp"
 #include "datasets/registry.hpp"
 #include "experiments/figure.hpp"
+#include "experiments/format.hpp"
 #include "experiments/guarded_metrics.hpp"
-#include "experiments/io.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
+#include "experiments/training.hpp"
 #include "nn/linear.hpp"
 #include "nn/sgd.hpp"
+#include "nn/training_loop.hpp"
+#include "platform/files.hpp"
 
 namespace gt::experiments {
 namespace {
@@ -103,16 +106,11 @@ Summary run_fig1(RunContext& ctx) {
     Progress prog("fig1", steps);
     Tape<T> tape;
     std::size_t next_frame = 0;
-    for (long t = 0; t < steps; ++t) {
-        tape.reset();
-        opt.zero_grad();
-        Var<T> x = tape.input(d.x, true, "x");
-        Var<T> h1 = gelu(l0.forward(tape, x));
-        Var<T> h2 = gelu(l1.forward(tape, h1));
-        Var<T> loss = mse(l2.forward(tape, h2), tape.input(d.target));
-        tape.backward(loss);
-        check_loss<T>({"fig1", run, "", t, -1}, loss.item(), params);
-        traj.step(tape.grad(x), static_cast<T>(gamma_vis));
+    long t = 0, step = 0;  // full batch: step t is epoch t
+    Var<T> x;
+    nn::StepHooks<T> hooks;
+    hooks.after_backward = [&](Tape<T>& tp) {
+        traj.step(tp.grad(x), static_cast<T>(gamma_vis));
         if (next_frame < frames.size() && frames[next_frame] == t) {
             // Frame t: x̃ after t+1 gradients; W0 after t updates (before this step).
             raw.push_back(traj.position());
@@ -122,16 +120,23 @@ Summary run_fig1(RunContext& ctx) {
             // TL of the displayed (min–max scaled) virtual inputs: the fit has no intercept, so it is
             // read in the coordinates the figure shows; the raw x̃ drifts far from the origin.
             const Tensor<double> td = xt::cast<double>(d.target);
-            const MetricSite site{"fig1", run, "input", t, -1};  // full-batch: one step per epoch
+            const MetricSite site{"fig1", run, "input", t, -1};
             const double tl_shown = tl_at<double>(site, shown.back(), td).tl;
             tl.push_back(tl_shown);
             ctx.metrics->add(run, t, t, "", "tl_virtual_input", tl_shown);
             ctx.metrics->add(run, t, t, "", "tl_virtual_input_raw", tl_at<T>(site, traj.position(), d.target).tl);
             ++next_frame;
         }
-        ctx.metrics->add(run, t, t, "", "train_mse", loss.item());
-        opt.step();
-        prog.tick(0, t + 1, loss.item());
+    };
+    for (; t < steps; ++t) {
+        const double loss = nn::train_step(tape, opt, [&](Tape<T>& tp) {
+            x = tp.input(d.x, true, "x");
+            Var<T> h1 = gelu(l0.forward(tp, x));
+            Var<T> h2 = gelu(l1.forward(tp, h1));
+            return mse(l2.forward(tp, h2), tp.input(d.target));
+        }, {step_label("fig1", run), t}, step, hooks);
+        ctx.metrics->add(run, t, t, "", "train_mse", loss);
+        prog.tick(0, t + 1, loss);
     }
     prog.finish();
     const double final_mse = ctx.metrics->last(run, "train_mse");

@@ -12,7 +12,8 @@
 #include "datasets/loader.hpp"
 #include "datasets/subset.hpp"
 #include "experiments/figure.hpp"
-#include "experiments/io.hpp"
+#include "experiments/format.hpp"
+#include "platform/files.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
 #include "experiments/training.hpp"
@@ -52,7 +53,6 @@ Summary run_fig7(RunContext& ctx) {
     const std::size_t in = numel(sample), classes = split.train.num_classes;
     const int seed = seeds.at(0);
     const std::string run = fmt::format("seed{}", seed);
-    const fs::path ckpt = ctx.folder->checkpoint_dir();
 
     Rng rng(seed);
     nn::DNN<T> model(in, width, classes, 1, true, nn::Activation::GELU, rng);
@@ -69,48 +69,31 @@ Summary run_fig7(RunContext& ctx) {
     std::vector<nn::Parameter<T>*> state_params = params;
     state_params.push_back(&w0);
     state_params.push_back(&vsum);
-    long start_epoch = 0;
-    const json extra = load_state<T>(ckpt, run, state_params, &opt);
-    if (!extra.is_null()) {
-        start_epoch = resume_metrics(ctx, run, extra);
-        loader.restore(extra.at("loader").get<std::string>());
-        gram = analysis::GramChange<T>(w0.value);
-    } else {
-        ctx.metrics->drop_run(run);
-    }
+    const long start_epoch = start_or_resume<T>(ctx, run, run, state_params, &opt, &loader, {});
+    gram = analysis::GramChange<T>(w0.value);
     Progress prog("fig7 " + ctx.dataset(), epochs * spe, start_epoch * spe);
     Tape<T> tape;
-    Tensor<T> x;
-    Labels y;
     long step = start_epoch * spe;
     for (long e = start_epoch + 1; e <= epochs; ++e) {
-        loader.start_epoch();
         analysis::VcsAccumulator<T> epoch_vcs(in);
-        double loss_sum = 0;
-        while (loader.next(x, y)) {
-            tape.reset();
-            opt.zero_grad();
-            const auto out = model.forward(tape, tape.input(x, true, "x"));
-            Var<T> loss = cross_entropy(out.logits, y);
-            tape.backward(loss);
-            // VCS of this step, with this step's weights: h = the flattened input, h⁺ = h − γ∇_h L.
-            epoch_vcs.add(tape, out.layer_inputs[0], static_cast<T>(lr));
-            opt.step();
-            loss_sum += loss.item();
-            ++step;
-            prog.tick(e, step, loss.item());
-        }
+        Var<T> first_input;  // the flattened input, h of the VCS
+        nn::StepHooks<T> hooks;
+        // VCS of this step, with this step's weights: h = the flattened input, h⁺ = h − γ∇_h L.
+        hooks.after_backward = [&](Tape<T>& t) { epoch_vcs.add(t, first_input, static_cast<T>(lr)); };
+        hooks.after_step = [&](long s, double loss) { prog.tick(e, s, loss); };
+        const double loss = nn::train_epoch(loader, tape, opt, [&](Tape<T>& t, const Tensor<T>& x, const Labels& y) {
+            const auto out = model.forward(t, t.input(x, true, "x"));
+            first_input = out.layer_inputs[0];
+            return cross_entropy(out.logits, y);
+        }, {step_label("fig7", run), e}, step, hooks);
         vsum.value += epoch_vcs.total();
         const Tensor<T> dg = gram.change(w1.value);
-        ctx.metrics->add(run, e, step, "", "train_loss", loss_sum / spe);
+        ctx.metrics->add(run, e, step, "", "train_loss", loss);
         ctx.metrics->add(run, e, step, "", "test_acc", accuracy(model, split.test));
         ctx.metrics->add(run, e, step, 0, "rho_vcs_gram_change", analysis::diagonal_pearson(vsum.value, dg));
         ctx.metrics->add(run, e, step, 0, "rel_residual_gram_change_vs_vcs",
                          analysis::relative_residual(vsum.value, dg, "fig7"));
-        ctx.metrics->flush();
-        save_state<T>(ckpt, run, state_params, &opt, checkpoint_extra(ctx, run, {{"epoch", e}, {"loader", loader.state()}}));
-        record_epoch(ctx, run, e);
-        maybe_interrupt(e);
+        finish_epoch<T>(ctx, run, run, state_params, &opt, &loader, e);
     }
     prog.finish();
 

@@ -9,13 +9,15 @@
 #include "autodiff/autodiff.hpp"
 #include "datasets/registry.hpp"
 #include "experiments/figure.hpp"
+#include "experiments/format.hpp"
 #include "experiments/guarded_metrics.hpp"
-#include "experiments/io.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/progress.hpp"
 #include "experiments/training.hpp"
 #include "nn/sgd.hpp"
 #include "nn/staircase.hpp"
+#include "nn/training_loop.hpp"
+#include "platform/files.hpp"
 
 namespace gt::experiments {
 namespace {
@@ -38,7 +40,6 @@ double train_draw(RunContext& ctx, int seed, Progress& prog) {
     lo.seed = ctx.config.value("data_seed", 42) + seed;
     lo.n = ctx.get<std::size_t>("n");
     const data::Dataset<T> d = data::load<T>("staircase", lo).train;
-    const fs::path ckpt = ctx.folder->checkpoint_dir();
     Rng rng(seed);
     std::vector<std::unique_ptr<nn::StaircaseNet<T>>> nets;
     for (std::size_t w : widths) nets.push_back(std::make_unique<nn::StaircaseNet<T>>(10, w, rng));
@@ -47,24 +48,14 @@ double train_draw(RunContext& ctx, int seed, Progress& prog) {
         nn::StaircaseNet<T>& net = *nets[k];
         const std::string run = fmt::format("seed{}/w{}", seed, widths[k]);
         const std::string tag = fmt::format("seed{}_w{}", seed, widths[k]);
-        long start = 0;
-        const json extra = load_state<T>(ckpt, tag, net.parameters(), nullptr);
-        if (!extra.is_null()) {
-            start = resume_metrics(ctx, run, extra);
-        } else {
-            ctx.metrics->drop_run(run);
-        }
+        const long start = start_or_resume<T>(ctx, run, tag, net.parameters(), nullptr, nullptr, {});
         nn::SGD<T> opt(net.parameters(), nn::SGDOptions{lr, 0.0, 0.0, false});
         Tape<T> tape;
+        long step = start;  // full batch: one step per epoch
         for (long e = start + 1; e <= epochs; ++e) {
-            tape.reset();
-            opt.zero_grad();
-            const auto out = net.forward(tape, tape.input(d.x));
-            Var<T> loss = mse(out.output, tape.input(d.target));
-            tape.backward(loss);
-            opt.step();
-            const double l = loss.item();
-            if (!std::isfinite(l)) check_loss<T>({"fig8", run, "", e, e}, l, net.parameters());  // full batch: step = epoch
+            const double l = nn::train_step(tape, opt, [&](Tape<T>& t) {
+                return mse(net.forward(t, t.input(d.x)).output, t.input(d.target));
+            }, {step_label("fig8", run), e}, step);
             // Metrics after this epoch's step (the notebook's `ep % 20 == 0`), on the updated net.
             if (e % every == 0 || e == 1 || e == epochs) {
                 Tape<T> t2;
@@ -79,12 +70,7 @@ double train_draw(RunContext& ctx, int seed, Progress& prog) {
                 ctx.metrics->add(run, e, e, "", "train_mse", train_mse);
             }
             prog.tick(e, e, l);
-            if (e % ckpt_every == 0 || e == epochs) {
-                ctx.metrics->flush();
-                save_state<T>(ckpt, tag, net.parameters(), nullptr, checkpoint_extra(ctx, run, {{"epoch", e}}));
-                record_epoch(ctx, run, e);
-                maybe_interrupt(e);
-            }
+            if (e % ckpt_every == 0 || e == epochs) finish_epoch<T>(ctx, run, tag, net.parameters(), nullptr, nullptr, e);
         }
     }
     return std::sqrt(double(xt::sum(d.target * d.target)()));

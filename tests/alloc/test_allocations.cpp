@@ -2,9 +2,9 @@
 //
 // This program replaces the global operator new / new[] (plain, nothrow, aligned, aligned nothrow) with
 // a counting version and runs, for each workload, a few warm-up steps and then N steady training steps
-// exactly as the figure drivers do (experiments/training.hpp train_classifier_epoch, fig5_vae.cpp):
-//   loader.next(x, y) into reused buffers; tape.reset(); opt.zero_grad(); forward; backward; opt.step();
-//   loss.item().
+// exactly as nn::train_epoch runs them for the figure drivers (experiments/training.hpp
+// train_classifier_epoch, fig5_vae.cpp): loader.next(x, y) into reused buffers, then nn::train_step
+// (tape.reset(); opt.zero_grad(); forward; backward; finite check of the loss; opt.step()).
 // Every steady step must make zero heap allocations. The count of each step is printed.
 //
 // Finding an allocation site: GT_ALLOC_TRACE=1 prints a backtrace (backtrace_symbols_fd, the program is
@@ -31,6 +31,7 @@
 #include "nn/dnn.hpp"
 #include "nn/losses.hpp"
 #include "nn/sgd.hpp"
+#include "nn/training_loop.hpp"
 #include "nn/vae.hpp"
 
 // ---- the counting allocator -------------------------------------------------------------------------
@@ -153,29 +154,30 @@ long run_workload(const std::string& name, const std::function<bool()>& step) {
     return total;
 }
 
-// train_classifier_epoch's loop body (experiments/training.hpp).
-template <class T, class Model>
-struct ClassifierLoop {
-    Model& model;
-    nn::Optimizer<T>& opt;
+// nn::train_epoch's loop body: a batch from the loader, then one nn::train_step on make_loss(tape, x, y).
+template <class T, class MakeLoss>
+struct Loop {
     data::BatchLoader<T>& loader;
     Tape<T>& tape;
+    nn::Optimizer<T>& opt;
+    MakeLoss make_loss;
+    nn::StepPlace place{"allocations", 1};
+    long step = 0;
     Tensor<T> x;
     Labels y;
     double loss_sum = 0;
 
     bool operator()() {
         if (!loader.next(x, y)) return false;
-        tape.reset();
-        opt.zero_grad();
-        Var<T> loss = cross_entropy(model.forward(tape, tape.input(x)).logits, y);
-        tape.backward(loss);
-        opt.step();
-        const double l = loss.item();
-        loss_sum += l;
+        loss_sum += nn::train_step(tape, opt, [this](Tape<T>& t) { return make_loss(t, x, y); }, place, step);
         return true;
     }
 };
+template <class T, class MakeLoss>
+Loop<T, MakeLoss> loop(data::BatchLoader<T>& loader, Tape<T>& tape, nn::Optimizer<T>& opt, MakeLoss make_loss) {
+    loader.start_epoch();
+    return {loader, tape, opt, std::move(make_loss)};
+}
 
 template <class T>
 long mlp(const std::string& name, bool adam) {
@@ -192,9 +194,8 @@ long mlp(const std::string& name, bool adam) {
     }
     data::BatchLoader<T> loader(d, kBatch, true, 3);
     Tape<T> tape;
-    loader.start_epoch();
-    ClassifierLoop<T, nn::DNN<T>> loop{model, *opt, loader, tape};
-    return run_workload(name, std::ref(loop));
+    auto l = loop(loader, tape, *opt, nn::classifier_loss(model));
+    return run_workload(name, std::ref(l));
 }
 
 template <class T>
@@ -207,9 +208,8 @@ long cnn(const std::string& name, ConvAlgorithm algo, int threads) {
     nn::SGD<T> opt(model.parameters(), nn::SGDOptions{1e-2, 0.9, 0.0, false});
     data::BatchLoader<T> loader(d, kBatch, true, 4);
     Tape<T> tape;
-    loader.start_epoch();
-    ClassifierLoop<T, nn::CNN<T>> loop{model, opt, loader, tape};
-    const long r = run_workload(name, std::ref(loop));
+    auto l = loop(loader, tape, opt, nn::classifier_loss(model));
+    const long r = run_workload(name, std::ref(l));
     set_conv_algorithm(ConvAlgorithm::Auto);
     set_num_threads(1);
     return r;
@@ -227,22 +227,11 @@ long vae(const std::string& name) {
     data::BatchLoader<T> loader(d, kBatch, true, 6);
     Rng noise(7919);
     Tape<T> tape;
-    Tensor<T> x;
-    Labels y;
-    double loss_sum = 0;
-    loader.start_epoch();
-    return run_workload(name, [&] {
-        if (!loader.next(x, y)) return false;
-        tape.reset();
-        opt.zero_grad();
-        const auto o = model.forward(tape, tape.input(x), noise);
-        Var<T> loss = nn::vae_loss(o.recon, o.x, o.mu, o.logvar, static_cast<T>(1.0));
-        tape.backward(loss);
-        opt.step();
-        const double l = loss.item();
-        loss_sum += l;
-        return true;
+    auto l = loop(loader, tape, opt, [&](Tape<T>& t, const Tensor<T>& x, const Labels&) {
+        const auto o = model.forward(t, t.input(x), noise);
+        return nn::vae_loss(o.recon, o.x, o.mu, o.logvar, static_cast<T>(1.0));
     });
+    return run_workload(name, std::ref(l));
 }
 
 }  // namespace

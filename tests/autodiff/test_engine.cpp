@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "nn/vae_ops.hpp"
 
 using namespace gt;
 using namespace gt_test;
@@ -175,8 +176,8 @@ BOOST_AUTO_TEST_CASE(error_paths_name_the_op_and_the_shapes) {
     expect_error<ShapeError>([&] { conv2d(a, t.input(uniform(r, {4, 3, 3, 3})), V{}); }, {"conv2d", "(3, 4)"});
     expect_error<ShapeError>([&] { max_pool2d(img, 7); }, {"max_pool2d", "(2, 3, 6, 6)", "7x7"});
     expect_error<ShapeError>([&] { unfold(a, Conv2dGeometry{}); }, {"unfold", "(3, 4)"});
-    expect_error<ShapeError>([&] { gaussian_kl(a, b); }, {"gaussian_kl", "(3, 4)", "(5,)"});
-    expect_error<ShapeError>([&] { reparameterize(a, a, Tensor<double>(xt::zeros<double>({4, 3}))); },
+    expect_error<ShapeError>([&] { nn::gaussian_kl(a, b); }, {"gaussian_kl", "(3, 4)", "(5,)"});
+    expect_error<ShapeError>([&] { nn::reparameterize(a, a, Tensor<double>(xt::zeros<double>({4, 3}))); },
                              {"reparameterize", "(3, 4)", "(4, 3)"});
     expect_error<ShapeError>([&] { mse(a, b); }, {"mse", "(3, 4)", "(5,)"});
     expect_error<ShapeError>([&] { sum(a, 2); }, {"sum", "axis 2", "(3, 4)"});

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "autodiff/autodiff.hpp"
-#include "autodiff/fast_math_f32.hpp"
+#include "autodiff/cpu_features.hpp"
 
 using namespace gt;
 
@@ -226,10 +226,10 @@ BOOST_AUTO_TEST_CASE(kernels_use_the_widest_instruction_set) {
         }
     if (flags.empty()) return;  // not Linux: nothing to compare with
     auto has = [&](const char* f) { return flags.count(f) > 0; };
-    const f32::Isa expected = has("avx512f") && has("avx512dq") && has("avx512vl") ? f32::Isa::Avx512
-                              : has("avx2") && has("fma")                         ? f32::Isa::Avx2
-                                                                                  : f32::Isa::Baseline;
-    BOOST_TEST(int(f32::best_isa()) == int(expected));
+    const Isa expected = has("avx512f") && has("avx512dq") && has("avx512vl") ? Isa::Avx512
+                              : has("avx2") && has("fma")                         ? Isa::Avx2
+                                                                                  : Isa::Baseline;
+    BOOST_TEST(int(best_isa()) == int(expected));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

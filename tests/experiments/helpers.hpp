@@ -12,7 +12,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "experiments/subprocess.hpp"
+#include "platform/subprocess.hpp"
 
 namespace gtt {
 

@@ -8,10 +8,11 @@
 #include <xtensor/xnpy.hpp>
 
 #include "experiments/figure.hpp"
-#include "experiments/io.hpp"
+#include "platform/files.hpp"
 #include "experiments/metrics.hpp"
 #include "helpers.hpp"
 
+using namespace gt;
 using namespace gt::experiments;
 using gtt::run;
 using gtt::TempDir;

@@ -9,10 +9,11 @@
 
 #include "datasets/registry.hpp"
 #include "experiments/figure.hpp"
-#include "experiments/io.hpp"
+#include "platform/files.hpp"
 #include "experiments/metrics.hpp"
 #include "helpers.hpp"
 
+using namespace gt;
 using namespace gt::experiments;
 using gtt::run;
 using gtt::TempDir;

@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "experiments/checkpoint_state.hpp"
-#include "experiments/io.hpp"
 #include "experiments/run_folder.hpp"
-#include "experiments/sha256.hpp"
 #include "nn/sgd.hpp"
+#include "nn/state.hpp"
+#include "platform/files.hpp"
+#include "platform/sha256.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
 
 namespace fs = std::filesystem;
@@ -41,15 +41,15 @@ bool deeper_than(const std::string& s, int cap) {
 }
 
 void reseal(const fs::path& state) {
-    const fs::path m_path = state / ex::kManifestName;
+    const fs::path m_path = state / gt::nn::kManifestName;
     std::string text;
     try {
-        text = ex::read_text(m_path);
+        text = gt::read_text(m_path);
     } catch (const gt::Error&) {
         return;
     }
     if (deeper_than(text, 32)) return;
-    ex::json m = ex::json::parse(text, nullptr, false);
+    gt::json m = gt::json::parse(text, nullptr, false);
     if (!m.is_object() || !m.contains("files") || !m.at("files").is_array()) return;
     for (auto& f : m.at("files")) {
         if (!f.is_object() || !f.contains("name") || !f.at("name").is_string()) continue;
@@ -57,16 +57,16 @@ void reseal(const fs::path& state) {
         if (name.empty() || name.find('/') != std::string::npos || name[0] == '.') continue;
         std::string bytes;
         try {
-            bytes = ex::read_text(state / "a" / name);
+            bytes = gt::read_text(state / "a" / name);
         } catch (const gt::Error&) {
             continue;
         }
         f["bytes"] = bytes.size();
-        f["sha256"] = ex::sha256_hex(bytes);
+        f["sha256"] = gt::sha256_hex(bytes);
     }
     m.erase("checksum");
-    m["checksum"] = ex::sha256_hex(m.dump());
-    ex::write_json_atomic(m_path, m);
+    m["checksum"] = gt::sha256_hex(m.dump());
+    gt::write_json_atomic(m_path, m);
 }
 
 template <class T>
@@ -79,7 +79,7 @@ void load(const fs::path& root, bool with_opt) {
     gt::nn::SGD<T> opt(params, {0.1, 0.9, 0.0, false});
     for (const auto& s : opt.state()) s.tensor->fill(T(2));
     try {
-        ex::load_state<T>(root / "checkpoints", "s", params, with_opt ? &opt : nullptr);
+        gt::nn::load_state<T>(root / "checkpoints", "s", params, with_opt ? &opt : nullptr);
         if (gt::shape_of(w.value) != gt::Shape{3, 2} || gt::shape_of(b.value) != gt::Shape{3}) __builtin_trap();
         for (const auto& s : opt.state())
             if (s.tensor->size() != 6 && s.tensor->size() != 3) __builtin_trap();
@@ -110,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const int kind = data[i] % 6;
         const std::size_t n = std::min<std::size_t>(data[i + 1] | (data[i + 2] << 8), size - i - 3);
         const std::uint8_t* bytes = data + i + 3;
-        fs::path p = kind == 0 ? state / ex::kManifestName : kind == 1 ? root / "progress.json" : state / "a" / kFiles[kind - 2];
+        fs::path p = kind == 0 ? state / gt::nn::kManifestName : kind == 1 ? root / "progress.json" : state / "a" / kFiles[kind - 2];
         has_progress = has_progress || kind == 1;
         gt::fuzz::write_scratch(p.string(), bytes, n);
         i += 3 + n;
@@ -118,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (mode & 1) reseal(state);
     if (has_progress) {
         try {
-            ex::check_progress_record(ex::read_json(root / "progress.json"), root / "progress.json");
+            ex::check_progress_record(gt::read_json(root / "progress.json"), root / "progress.json");
         } catch (const gt::Error&) {
         }
     }

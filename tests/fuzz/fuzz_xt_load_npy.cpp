@@ -1,6 +1,6 @@
 // libFuzzer target: xtensor's own xt::load_npy on arbitrary bytes. Not part of the replay tests: it
 // finds crashes within seconds (see docs/reliability.md), which is why gramtape reads .npy files with
-// datasets/npy.hpp instead. Built by tools/fuzz so the finding can be reproduced.
+// platform/npy.hpp instead. Built by tools/fuzz so the finding can be reproduced.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>

@@ -49,32 +49,6 @@ def npy(a):
     return buf.getvalue()
 
 
-def fnv1a64(b):
-    h = 0xCBF29CE484222325
-    for x in b:
-        h ^= x
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def checkpoint(dtype, with_state, steps, blob):
-    """The layout of nn/checkpoint.hpp for the fuzz model: w (3, 2), b (3), SGD momentum buffers."""
-    size = 4 if dtype == np.float32 else 8
-    tensors = [("w", (3, 2)), ("b", (3,))]
-    state = [("sgd.momentum_buffer.w", (3, 2)), ("sgd.momentum_buffer.b", (3,))] if with_state else []
-    out = b"GTCKPT\r\n" + struct.pack("<II", 1, size)
-    kind = b"sgd" if with_state else b""
-    out += struct.pack("<I", len(kind)) + kind + struct.pack("<QQQ", steps, len(tensors), len(state))
-    for name, shape in tensors + state:
-        out += struct.pack("<I", len(name)) + name.encode() + struct.pack("<I", len(shape))
-        out += b"".join(struct.pack("<Q", d) for d in shape)
-    out += struct.pack("<Q", len(blob))
-    for k, (_, shape) in enumerate(tensors + state):
-        out += (np.arange(np.prod(shape), dtype=dtype) * 0.25 - k).tobytes()
-    out += blob
-    return out  # without the checksum
-
-
 def main():
     images, labels = idx_images(3, 4, 4), idx_labels([0, 9, 4])
     write("idx", "images", b"\x01" + images)
@@ -96,14 +70,6 @@ def main():
     write("npy", "f8-scalar", npy(np.float64(7.0)))
     write("npy", "f8-empty-0x4", npy(np.zeros((0, 4))))
     write("npy", "i8-2x2", npy(np.array([[1, 2], [3, 4]], dtype=np.int64)))
-
-    for dtype, bit in ((np.float32, 0), (np.float64, 2)):
-        body = checkpoint(dtype, True, 5, b"epoch=1")
-        tag = "f4" if dtype == np.float32 else "f8"
-        write("checkpoint", tag + "-sgd", bytes([bit]) + body + struct.pack("<Q", fnv1a64(body)))
-        write("checkpoint", tag + "-sgd-fixsum", bytes([bit | 1]) + body)
-        plain = checkpoint(dtype, False, 0, b"")
-        write("checkpoint", tag + "-noopt-fixsum", bytes([bit | 1 | 4]) + plain)
 
     # run_state: sections [kind][u16 length][bytes] (see fuzz_run_state.cpp); a valid state of each dtype,
     # exactly sealed (mode 0) and to be resealed (mode bit 0), with and without a progress record.

@@ -8,7 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "datasets/npy.hpp"
+#include "platform/npy.hpp"
 #include "tests/reliability/helpers.hpp"
 
 namespace gt::rel {
@@ -116,9 +116,9 @@ inline std::vector<std::string> broken_files(const fs::path& folder) {
         if (e.path().extension() == ".npy") {
             try {
                 const Bytes b = read_bytes(e.path().string());
-                const data::NpyHeader h = data::parse_npy_header(b, e.path().string());
-                if (h.descr == "<f4") data::parse_npy<float>(b, e.path().string());
-                else if (h.descr == "<f8") data::parse_npy<double>(b, e.path().string());
+                const gt::NpyHeader h = gt::parse_npy_header(b, e.path().string());
+                if (h.descr == "<f4") gt::parse_npy<float>(b, e.path().string());
+                else if (h.descr == "<f8") gt::parse_npy<double>(b, e.path().string());
             } catch (const Error& err) {
                 bad.push_back(err.what());
             }

@@ -12,7 +12,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "datasets/npy.hpp"
+#include "platform/npy.hpp"
 #include "tests/reliability/cli_helpers.hpp"
 
 using namespace gt;

@@ -1,9 +1,10 @@
 // Determinism and kill-resume at the library level (nn + datasets):
 //  * same seed, same binary, same thread count → bitwise identical losses and parameters;
 //    another seed → different ones;
-//  * training that is SIGKILLed mid-run (in a child process, checkpointing after every step) and
-//    resumed from its last checkpoint ends bitwise equal to an uninterrupted run, and the checkpoint
-//    on disk is always a complete one (written to <path>.tmp and renamed).
+//  * training that is SIGKILLed mid-run (in a child process, saving its state after every step) and
+//    resumed from its last saved state ends bitwise equal to an uninterrupted run, and the state on
+//    disk is always a complete one (nn::save_state: a new slot, then the manifest replaced atomically).
+// Every step goes through nn::train_step / nn::train_epoch, the loop the figures use.
 #include <chrono>
 #include <cstring>
 #include <sstream>
@@ -15,11 +16,11 @@
 #include "datasets/loader.hpp"
 #include "datasets/synthetic.hpp"
 #include "nn/adam.hpp"
-#include "nn/checkpoint.hpp"
 #include "nn/dnn.hpp"
 #include "nn/losses.hpp"
 #include "nn/sgd.hpp"
-#include "nn/trainer.hpp"
+#include "nn/state.hpp"
+#include "nn/training_loop.hpp"
 #include "tests/reliability/helpers.hpp"
 
 using namespace gt;
@@ -50,7 +51,7 @@ std::vector<std::vector<unsigned char>> param_bits(nn::Module<T>& m) {
 // One training setup: a quadratic-classification set, a shuffling loader, a GELU MLP and Adam, all
 // seeded from `seed`. Steps are counted globally across epochs so a run can stop and resume anywhere.
 struct Setup {
-    static constexpr std::size_t kSteps = 40;  // 5 epochs of 8 batches
+    static constexpr long kSteps = 40;  // 5 epochs of 8 batches
     data::Dataset<float> ds;
     data::BatchLoader<float> loader;
     Rng rng;
@@ -59,7 +60,7 @@ struct Setup {
     Tape<float> tape;
     Tensor<float> x;
     Labels y;
-    std::size_t step = 0;
+    long step = 0;
     std::vector<double> losses;
 
     explicit Setup(std::uint64_t seed)
@@ -74,40 +75,25 @@ struct Setup {
             loader.start_epoch();
             loader.next(x, y);
         }
-        tape.reset();
-        opt.zero_grad();
-        Var<float> loss = nn::cross_entropy_loss(model.forward(tape, tape.input(x)).logits, y);
-        losses.push_back(double(loss.item()));
-        tape.backward(loss);
-        opt.step();
-        ++step;
+        auto loss = nn::classifier_loss(model);
+        losses.push_back(nn::train_step(tape, opt, [&](Tape<float>& t) { return loss(t, x, y); }, {"determinism", 0}, step));
     }
     Trace trace() { return {losses, param_bits(model)}; }
 
-    // The checkpoint blob: loader position, step, and the loss history as exact bit patterns.
-    std::string blob() const {
-        std::ostringstream s;
-        s << loader.state() << '\n' << step << '\n';
-        for (double l : losses) {
-            std::uint64_t u;
-            std::memcpy(&u, &l, 8);
-            s << u << ' ';
-        }
-        return s.str();
+    // The state's extra: loader position, step, and the loss history as exact bit patterns.
+    void save(const std::filesystem::path& dir) {
+        std::vector<std::uint64_t> bits(losses.size());
+        std::memcpy(bits.data(), losses.data(), 8 * bits.size());
+        nn::save_state<float>(dir, "ckpt", model.parameters(), &opt, {{"loader", loader.state()}, {"step", step}, {"losses", bits}});
     }
-    void save(const std::string& path) { nn::save_checkpoint<float>(path, model.parameters(), &opt, blob()); }
-    void load(const std::string& path) {
-        std::istringstream s(nn::load_checkpoint<float>(path, model.parameters(), &opt));
-        std::string state;
-        std::getline(s, state);
-        loader.restore(state);
-        s >> step;
-        losses.clear();
-        for (std::uint64_t u; s >> u;) {
-            double l;
-            std::memcpy(&l, &u, 8);
-            losses.push_back(l);
-        }
+    void load(const std::filesystem::path& dir) {
+        const nlohmann::json extra = nn::load_state<float>(dir, "ckpt", model.parameters(), &opt);
+        if (extra.is_null()) throw std::runtime_error("no saved state under " + dir.string());
+        loader.restore(extra.at("loader").get<std::string>());
+        step = extra.at("step").get<long>();
+        const auto bits = extra.at("losses").get<std::vector<std::uint64_t>>();
+        losses.resize(bits.size());
+        std::memcpy(losses.data(), bits.data(), 8 * bits.size());
     }
 };
 
@@ -131,21 +117,27 @@ BOOST_AUTO_TEST_CASE(same_seed_gives_bitwise_identical_training_and_another_seed
     BOOST_TEST((param_bits(fresh.model) != a.params));                  // and the steps did update
 }
 
-BOOST_AUTO_TEST_CASE(same_seed_with_the_trainer_gives_identical_epochs) {
+BOOST_AUTO_TEST_CASE(same_seed_with_train_epoch_gives_identical_epochs) {
+    // The Swiss roll's regression targets, fetched with each batch (train_epoch asks for x and y only).
+    struct WithTarget {
+        data::BatchLoader<double> loader;
+        Tensor<double> target;
+        void start_epoch() { loader.start_epoch(); }
+        bool next(Tensor<double>& x, Labels& y) { return loader.next(x, y, &target); }
+    };
     auto run = [](std::uint64_t seed) {
         const data::Dataset<double> ds = data::make_swissroll<double>(200, seed);
-        data::BatchLoader<double> loader(ds, 25, true, seed);
+        WithTarget loader{data::BatchLoader<double>(ds, 25, true, seed), {}};
         Rng rng(seed);
         nn::DNN<double> model(2, 16, 1, 2, true, nn::Activation::ReLU, rng);
         nn::SGD<double> opt(model.parameters(), nn::SGDOptions{0.05, 0.9, 0.0, false});
-        nn::TrainerOptions to;
-        to.stream = nullptr;
-        nn::Trainer<double> tr(model, opt, [&](Tape<double>& t, const nn::Batch<double>& b) {
-            return nn::StepOutput<double>{nn::mse_loss(model.forward(t, t.input(b.x)).logits, t.input(b.target)), {}};
-        }, to);
-        auto src = nn::batch_source<double>(loader, true);
+        Tape<double> tape;
+        auto mse = [&](Tape<double>& t, const Tensor<double>& x, const Labels&) {
+            return nn::mse_loss(model.forward(t, t.input(x)).logits, t.input(loader.target));
+        };
+        long step = 0;
         Trace tr_out;
-        for (int e = 0; e < 3; ++e) tr_out.losses.push_back(tr.train_epoch(src).loss);
+        for (long e = 1; e <= 3; ++e) tr_out.losses.push_back(nn::train_epoch(loader, tape, opt, mse, {"swissroll", e}, step));
         tr_out.params = param_bits(model);
         return tr_out;
     };
@@ -153,17 +145,17 @@ BOOST_AUTO_TEST_CASE(same_seed_with_the_trainer_gives_identical_epochs) {
     BOOST_TEST(!(run(3) == run(4)));
 }
 
-BOOST_AUTO_TEST_CASE(checkpoint_reload_continue_equals_uninterrupted) {
+BOOST_AUTO_TEST_CASE(checkpoint_reload_continue_equals_uninterrupted) {  // a saved state, reloaded
     const Trace reference = uninterrupted(11);
     TempDir dir;
-    for (std::size_t stop : {1u, 8u, 13u, 39u}) {  // first step, epoch boundary, mid-epoch, last step
+    for (long stop : {1, 8, 13, 39}) {  // first step, epoch boundary, mid-epoch, last step
         {
             Setup s(11);
             while (s.step < stop) s.train_step();
-            s.save(dir.file("ckpt"));
+            s.save(dir.path);
         }  // "crash": everything in memory is gone
         Setup r(11);
-        r.load(dir.file("ckpt"));
+        r.load(dir.path);
         BOOST_TEST(r.step == stop);
         while (r.step < Setup::kSteps) r.train_step();
         BOOST_TEST((r.trace() == reference), "resumed after step " << stop);
@@ -173,12 +165,12 @@ BOOST_AUTO_TEST_CASE(checkpoint_reload_continue_equals_uninterrupted) {
 BOOST_AUTO_TEST_CASE(sigkill_mid_run_then_resume_equals_uninterrupted) {
     const Trace reference = uninterrupted(21);
     TempDir dir;
-    const std::string ckpt = dir.file("ckpt");
+    const std::filesystem::path& ckpt = dir.path;
     int fds[2];
     BOOST_TEST_REQUIRE(::pipe(fds) == 0);
     const pid_t pid = ::fork();
     BOOST_TEST_REQUIRE(pid >= 0);
-    if (pid == 0) {  // the run to be killed: checkpoint after every step, report the step
+    if (pid == 0) {  // the run to be killed: save the state after every step, report the step
         ::close(fds[0]);
         Setup s(21);
         while (s.step < Setup::kSteps) {
@@ -201,10 +193,10 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_run_then_resume_equals_uninterrupted) {
     BOOST_TEST_REQUIRE(WIFSIGNALED(status));
     BOOST_TEST(WTERMSIG(status) == SIGKILL);
 
-    // Restart: the checkpoint on disk is a complete one (a killed write leaves only ckpt.tmp).
+    // Restart: the state on disk is a complete one (a killed save leaves the previous manifest and slot).
     Setup r(21);
     BOOST_REQUIRE_NO_THROW(r.load(ckpt));
-    BOOST_TEST(r.step >= 12u);
+    BOOST_TEST(r.step >= 12);
     BOOST_TEST(r.step < Setup::kSteps);
     while (r.step < Setup::kSteps) r.train_step();
     BOOST_TEST((r.trace() == reference));

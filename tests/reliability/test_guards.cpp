@@ -1,6 +1,7 @@
 // Guards beyond the message table: a singular Gram in Target Linearity is solved with the stated
-// fallback ridge, which the result reports, and a well-conditioned one is not touched; a checkpoint is
-// fsynced before it is renamed into place and its folder after (durable against power loss).
+// fallback ridge, which the result reports, and a well-conditioned one is not touched; every file of a
+// saved state is fsynced before it is renamed into place and its folder after, and the manifest (the
+// commit point) last, after every file it lists is in place (durable against power loss).
 #include <climits>
 #include <string>
 #include <vector>
@@ -11,10 +12,10 @@
 #include "analysis/matrix.hpp"
 #include "analysis/target_linearity.hpp"
 #include "autodiff/random.hpp"
-#include "nn/checkpoint.hpp"
 #include "nn/dnn.hpp"
-#include "nn/durable.hpp"
+#include "platform/durable.hpp"
 #include "nn/sgd.hpp"
+#include "nn/state.hpp"
 #include "tests/reliability/helpers.hpp"
 
 using namespace gt;
@@ -45,37 +46,72 @@ BOOST_AUTO_TEST_CASE(singular_gram_in_target_linearity_reports_the_ridge_used) {
 }
 
 namespace {
-// Each fsync seen by the hook: "<path of the fd>|<does the final checkpoint exist yet>".
-std::vector<std::string> g_synced;
-std::string g_final;
+// Each fsync seen by the hook: the path of the fd, whether the manifest exists yet, and how many files
+// (not temporaries, which start with '.') the slot holds.
+struct Synced {
+    std::string path;
+    bool manifest;
+    std::size_t files;
+};
+std::vector<Synced> g_synced;
+std::filesystem::path g_state;
 
 int recording_fsync(int fd) {
     char buf[PATH_MAX] = {0};
     const ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), buf, sizeof buf - 1);
-    g_synced.push_back(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) + "|" +
-                       (std::filesystem::exists(g_final) ? "final exists" : "no final"));
+    std::size_t files = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(g_state / "a", ec); !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+        files += it->path().filename().string()[0] != '.';
+    g_synced.push_back({std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0),
+                        std::filesystem::exists(g_state / nn::kManifestName), files});
     return ::fsync(fd);
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(checkpoint_is_synced_before_rename_and_its_folder_after) {
+BOOST_AUTO_TEST_CASE(saved_state_files_are_synced_before_rename_their_folder_after_and_the_manifest_last) {
     gt::rel::TempDir d;
-    const std::string dir = std::filesystem::canonical(d.path).string();
-    g_final = dir + "/ckpt";
+    const std::filesystem::path dir = std::filesystem::canonical(d.path);
+    g_state = dir / "ckpt";
+    const std::string slot = (g_state / "a").string();
     Rng rng(1);
     nn::DNN<double> model(4, 8, 3, 1, true, nn::Activation::GELU, rng);
     nn::SGD<double> opt(model.parameters(), nn::SGDOptions{0.1, 0.9, 0.0, false});
     g_synced.clear();
-    nn::set_fsync_hook(recording_fsync);
-    nn::save_checkpoint<double>(g_final, model.parameters(), &opt, "blob");
-    nn::set_fsync_hook(nullptr);
-    BOOST_REQUIRE_EQUAL(g_synced.size(), 2u);
-    BOOST_TEST(g_synced[0] == g_final + ".tmp|no final");  // the data, before the rename
-    BOOST_TEST(g_synced[1] == dir + "|final exists");      // the folder entry, after it
-    BOOST_TEST(!std::filesystem::exists(g_final + ".tmp"));
+    set_fsync_hook(recording_fsync);
+    nn::save_state<double>(dir, "ckpt", model.parameters(), &opt, {{"epoch", 1}});
+    set_fsync_hook(nullptr);
+    const std::size_t files = 8;  // 4 parameters, 4 momentum buffers
+    BOOST_REQUIRE_EQUAL(g_synced.size(), 2 * (files + 1));
+    auto is_temp_in = [](const Synced& s, const std::string& folder) {
+        const std::filesystem::path p(s.path);
+        return p.parent_path() == folder && p.filename().string().rfind(".", 0) == 0 &&
+               p.filename().string().find(".npy.tmp.") != std::string::npos;
+    };
+    for (std::size_t i = 0; i < files; ++i) {
+        BOOST_TEST_CONTEXT("file " << i) {
+            const Synced& data = g_synced[2 * i];
+            const Synced& folder = g_synced[2 * i + 1];
+            BOOST_TEST(is_temp_in(data, slot), data.path);  // the data, before the rename
+            BOOST_TEST(data.files == i);
+            BOOST_TEST(folder.path == slot);  // the folder entry, after it
+            BOOST_TEST(folder.files == i + 1);
+            BOOST_TEST(!data.manifest);
+            BOOST_TEST(!folder.manifest);
+        }
+    }
+    const Synced& manifest = g_synced[2 * files];
+    BOOST_TEST(std::filesystem::path(manifest.path).parent_path() == g_state);
+    BOOST_TEST(std::filesystem::path(manifest.path).filename().string().rfind(".manifest.json.tmp.", 0) == 0, manifest.path);
+    BOOST_TEST(manifest.files == files);  // every file is in place before the commit
+    BOOST_TEST(!manifest.manifest);
+    BOOST_TEST(g_synced.back().path == g_state.string());
+    BOOST_TEST(g_synced.back().manifest);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(g_state))
+        BOOST_TEST(e.path().filename().string()[0] != '.', "temporary left: " << e.path());
     nn::DNN<double> other(4, 8, 3, 1, true, nn::Activation::GELU, rng);
     nn::SGD<double> other_opt(other.parameters(), nn::SGDOptions{0.1, 0.9, 0.0, false});
-    BOOST_TEST(nn::load_checkpoint<double>(g_final, other.parameters(), &other_opt) == "blob");  // complete
+    BOOST_TEST(nn::load_state<double>(dir, "ckpt", other.parameters(), &other_opt).at("epoch") == 1);  // complete
     BOOST_TEST((other.parameters()[0]->value == model.parameters()[0]->value));
 }
 

@@ -13,7 +13,7 @@
 
 #include "tests/reliability/cli_helpers.hpp"
 #ifdef GT_WITH_EXPERIMENTS
-#include "experiments/io.hpp"
+#include "platform/files.hpp"
 #endif
 
 using namespace gt;
@@ -215,12 +215,11 @@ BOOST_AUTO_TEST_CASE(svhn_files_present_are_named_as_not_supported_yet) {
 #ifdef GT_WITH_EXPERIMENTS
 // The run folder's own JSON files go through the same reader.
 BOOST_AUTO_TEST_CASE(read_json_bounds_run_folder_files) {
-    namespace ex = gt::experiments;
     TempDir dir;
     auto refused = [&](const std::string& text, const std::string& message) {
         write_text(dir.file("progress.json"), text);
         try {
-            ex::read_json(dir.file("progress.json"));
+            gt::read_json(dir.file("progress.json"));
             BOOST_ERROR("accepted " << text.substr(0, 40));
         } catch (const gt::IoError& e) {
             BOOST_TEST(replace_all(e.what(), dir.str(), "<tmp>") == message);
@@ -232,11 +231,11 @@ BOOST_AUTO_TEST_CASE(read_json_bounds_run_folder_files) {
             "<tmp>/progress.json: expected each key once per object, found 'seed0' twice");
     // 64 deep is fine, and the same key in two objects is not a duplicate; brackets in strings do not count.
     write_text(dir.file("ok.json"), std::string(64, '[') + "\"[[[[\"" + std::string(64, ']'));
-    BOOST_CHECK_NO_THROW(ex::read_json(dir.file("ok.json")));
+    BOOST_CHECK_NO_THROW(gt::read_json(dir.file("ok.json")));
     write_text(dir.file("ok.json"), R"({"a": {"b": 1}, "c": {"b": 2}, "d": [{"b": 3}, {"b": 4}]})");
-    BOOST_TEST(ex::read_json(dir.file("ok.json")).at("d").at(1).at("b").get<int>() == 4);
+    BOOST_TEST(gt::read_json(dir.file("ok.json")).at("d").at(1).at("b").get<int>() == 4);
     BOOST_TEST_REQUIRE(::mkfifo(dir.file("fifo").c_str(), 0600) == 0);
-    BOOST_CHECK_THROW(ex::read_json(dir.file("fifo")), gt::IoError);
+    BOOST_CHECK_THROW(gt::read_json(dir.file("fifo")), gt::IoError);
 }
 #endif
 

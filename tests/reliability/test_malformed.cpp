@@ -20,15 +20,16 @@
 #include "datasets/cifar.hpp"
 #include "datasets/idx.hpp"
 #include "datasets/loader.hpp"
-#include "datasets/npy.hpp"
+#include "platform/npy.hpp"
 #include "datasets/synthetic.hpp"
 #include "nn/adam.hpp"
-#include "nn/checkpoint.hpp"
-#include "nn/durable.hpp"
+#include "platform/durable.hpp"
+#include "platform/files.hpp"
 #include "nn/dnn.hpp"
 #include "nn/losses.hpp"
 #include "nn/sgd.hpp"
-#include "nn/trainer.hpp"
+#include "nn/state.hpp"
+#include "nn/training_loop.hpp"
 #include "tests/reliability/helpers.hpp"
 #ifdef GT_WITH_EXPERIMENTS
 #include "experiments/guarded_metrics.hpp"
@@ -89,7 +90,7 @@ Bytes npy(const std::string& dict, std::size_t data_bytes, unsigned char major =
     return b;
 }
 
-// A small classifier and its optimizer, as a run would checkpoint them.
+// A small classifier and its optimizer, as a run saves them (the state "ckpt" under a folder).
 template <class T>
 struct Net {
     Rng rng;
@@ -102,24 +103,31 @@ struct Net {
         else
             opt = std::make_unique<nn::SGD<T>>(model.parameters(), nn::SGDOptions{0.1, 0.9, 0.0, false});
     }
-    void save(const std::string& path) { nn::save_checkpoint<T>(path, model.parameters(), opt.get(), "blob"); }
-    void load(const std::string& path) { nn::load_checkpoint<T>(path, model.parameters(), opt.get()); }
+    void save(const std::string& dir) { nn::save_state<T>(dir, "ckpt", model.parameters(), opt.get(), {{"epoch", 1}}); }
+    void load(const std::string& dir) { nn::load_state<T>(dir, "ckpt", model.parameters(), opt.get()); }
 };
 
-/// One epoch of the Trainer over `ds` in batches of 16 (fixed order), silent; `after_backward` may
-/// tamper with the gradients of a step.
-void train_one_epoch(Net<double>& net, const data::Dataset<double>& ds,
-                     const std::function<void(const nn::StepInfo<double>&)>& after_backward) {
+/// The file `name` of the committed slot of the state "ckpt" under `dir`.
+std::string state_file(const TempDir& d, const std::string& name) {
+    const fs::path s = d.path / "ckpt";
+    return (s / gt::read_json(s / nn::kManifestName).at("slot").get<std::string>() / name).string();
+}
+
+/// Throws if a temporary (a name starting with '.') is left anywhere under `dir`.
+void no_temporaries(const fs::path& dir) {
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.path().filename().string()[0] == '.') throw std::runtime_error(e.path().string() + " was left behind");
+}
+
+/// One epoch of nn::train_epoch over `ds` in batches of 16 (fixed order), as "reliability run A",
+/// epoch 1; `after_backward` may tamper with the gradients of a step.
+void train_one_epoch(Net<double>& net, const data::Dataset<double>& ds, const std::function<void(Tape<double>&)>& after_backward) {
     data::BatchLoader<double> loader(ds, 16, false, 0);
-    auto src = nn::batch_source<double>(loader);
-    nn::TrainerOptions to;
-    to.stream = nullptr;
-    nn::Trainer<double> tr(net.model, *net.opt, [&](Tape<double>& t, const nn::Batch<double>& b) {
-        auto out = net.model.forward(t, t.input(b.x));
-        return nn::StepOutput<double>{nn::cross_entropy_loss(out.logits, b.y), out.logits};
-    }, to);
-    if (after_backward) tr.on_after_backward = after_backward;
-    tr.train_epoch(src);
+    Tape<double> tape;
+    long step = 0;
+    nn::StepHooks<double> hooks;
+    hooks.after_backward = after_backward;
+    nn::train_epoch(loader, tape, *net.opt, nn::classifier_loss(net.model), {"reliability run A", 1}, step, hooks);
 }
 
 struct Scenario {
@@ -231,44 +239,44 @@ std::vector<Scenario> scenarios() {
     // ---- .npy ------------------------------------------------------------------------------
     const std::string f8_23 = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }";
     add("npy-truncated", ".npy float64 (2, 3) with 40 of 48 data bytes", [f8_23](D) {
-        data::parse_npy<double>(npy(f8_23, 40), "a.npy");
+        gt::parse_npy<double>(npy(f8_23, 40), "a.npy");
     });
     add("npy-trailing", ".npy float64 (2, 3) with 56 data bytes", [f8_23](D) {
-        data::parse_npy<double>(npy(f8_23, 56), "a.npy");
+        gt::parse_npy<double>(npy(f8_23, 56), "a.npy");
     });
     add("npy-wrong-magic", "a PNG file read as .npy", [](D) {
-        data::parse_npy<double>({0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13}, "a.npy");
+        gt::parse_npy<double>({0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13}, "a.npy");
     });
     add("npy-wrong-dtype", ".npy float32 read as float64", [](D) {
-        data::parse_npy<double>(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 24), "a.npy");
+        gt::parse_npy<double>(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 24), "a.npy");
     });
     add("npy-int-as-float", ".npy int64 read as float32", [](D) {
-        data::parse_npy<float>(npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", 16), "a.npy");
+        gt::parse_npy<float>(npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", 16), "a.npy");
     });
     add("npy-big-endian", ".npy big-endian float64 ('>f8')", [](D) {
-        data::parse_npy<double>(npy("{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }", 16), "a.npy");
+        gt::parse_npy<double>(npy("{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }", 16), "a.npy");
     });
     add("npy-huge-shape", ".npy float64 with shape (4294967296, 4294967296)", [](D) {
-        data::parse_npy<double>(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", 0), "a.npy");
+        gt::parse_npy<double>(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", 0), "a.npy");
     });
     add("npy-negative-dim", ".npy with shape (2, -3)", [](D) {
-        data::parse_npy<double>(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, -3), }", 0), "a.npy");
+        gt::parse_npy<double>(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, -3), }", 0), "a.npy");
     });
     add("npy-empty-header", ".npy whose header length is 0", [](D) {
-        data::parse_npy<double>({0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0}, "a.npy");
+        gt::parse_npy<double>({0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0}, "a.npy");
     });
     add("npy-header-length", ".npy whose header length field says 60000 bytes (file has 70)", [](D) {
         Bytes b = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", 8);
         b[8] = 0x60;
         b[9] = 0xEA;
         b.resize(80);
-        data::parse_npy<double>(b, "a.npy");
+        gt::parse_npy<double>(b, "a.npy");
     });
     add("npy-missing-key", ".npy header without 'shape'", [](D) {
-        data::parse_npy<double>(npy("{'descr': '<f8', 'fortran_order': False, }", 8), "a.npy");
+        gt::parse_npy<double>(npy("{'descr': '<f8', 'fortran_order': False, }", 8), "a.npy");
     });
     add("npy-version", ".npy format version 9.0", [](D) {
-        data::parse_npy<double>(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", 8, 9), "a.npy");
+        gt::parse_npy<double>(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", 8, 9), "a.npy");
     });
     // ---- NaN / Inf ---------------------------------------------------------------------------
     add("nan-in-data", "a NaN pixel in the second batch of a training epoch", [](D) {
@@ -292,10 +300,12 @@ std::vector<Scenario> scenarios() {
         net.model.forward(t, t.input(x));
         t.assert_finite();
     });
-    add("nan-gradient-step", "a NaN gradient of 'layers.0.weight' at step 0 (set after backward), found at step 1", [](D) {
+    add("nan-gradient-step", "a NaN gradient of 'layers.0.weight' at step 1 (set after backward), found at step 2", [](D) {
         Net<double> net;
-        train_one_epoch(net, data::make_quadratic<double>({64, 4, 2, 0.1, 3}, 5), [&](const nn::StepInfo<double>& info) {
-            if (info.global_step == 0) net.model.parameter("layers.0.weight").grad(0, 0) = std::numeric_limits<double>::quiet_NaN();
+        bool first = true;
+        train_one_epoch(net, data::make_quadratic<double>({64, 4, 2, 0.1, 3}, 5), [&](Tape<double>&) {
+            if (first) net.model.parameter("layers.0.weight").grad(0, 0) = std::numeric_limits<double>::quiet_NaN();
+            first = false;
         });
     });
 #ifdef GT_WITH_EXPERIMENTS
@@ -315,69 +325,65 @@ std::vector<Scenario> scenarios() {
         Tensor<double> y = xt::zeros<double>({6, 1});
         analysis::target_linearity(h, y);
     });
-    // ---- checkpoints ---------------------------------------------------------------------------
-    add("ckpt-other-model", "checkpoint of a hidden-16 model loaded into a hidden-8 model", [](D d) {
-        Net<float>(16).save(d.file("ckpt"));
-        Net<float>(8).load(d.file("ckpt"));
+    // ---- saved states (nn/state.hpp) -----------------------------------------------------------
+    add("ckpt-other-model", "state of a hidden-16 model loaded into a hidden-8 model", [](D d) {
+        Net<float>(16).save(d.str());
+        Net<float>(8).load(d.str());
     });
-    add("ckpt-other-optimizer", "checkpoint with SGD state loaded with Adam", [](D d) {
-        Net<float>(8, false).save(d.file("ckpt"));
-        Net<float>(8, true).load(d.file("ckpt"));
+    add("ckpt-other-optimizer", "state with SGD buffers loaded with Adam", [](D d) {
+        Net<float>(8, false).save(d.str());
+        Net<float>(8, true).load(d.str());
     });
-    add("ckpt-dtype", "float32 checkpoint loaded into a float64 model", [](D d) {
-        Net<float>().save(d.file("ckpt"));
-        Net<double>().load(d.file("ckpt"));
+    add("ckpt-dtype", "float32 state loaded into a float64 model", [](D d) {
+        Net<float>().save(d.str());
+        Net<double>().load(d.str());
     });
-    add("ckpt-truncated", "checkpoint cut to 100 bytes", [](D d) {
-        Net<float>().save(d.file("ckpt"));
-        Bytes b = read_bytes(d.file("ckpt"));
+    add("ckpt-truncated", "state whose layers.0.weight.npy is cut to 100 bytes", [](D d) {
+        Net<float>().save(d.str());
+        Bytes b = read_bytes(state_file(d, "layers.0.weight.npy"));
         b.resize(100);
-        write_bytes(d.file("ckpt"), b);
-        Net<float>().load(d.file("ckpt"));
+        write_bytes(state_file(d, "layers.0.weight.npy"), b);
+        Net<float>().load(d.str());
     });
-    add("ckpt-bit-flip", "checkpoint with one payload byte changed", [](D d) {
-        Net<float>().save(d.file("ckpt"));
-        Bytes b = read_bytes(d.file("ckpt"));
+    add("ckpt-bit-flip", "state with one byte of layers.0.weight.npy changed", [](D d) {
+        Net<float>().save(d.str());
+        Bytes b = read_bytes(state_file(d, "layers.0.weight.npy"));
         b[b.size() - 20] ^= 0x10;
-        write_bytes(d.file("ckpt"), b);
-        Net<float>().load(d.file("ckpt"));
+        write_bytes(state_file(d, "layers.0.weight.npy"), b);
+        Net<float>().load(d.str());
     });
-    add("ckpt-wrong-magic", "an IDX file loaded as a checkpoint", [](D d) {
-        write_bytes(d.file("ckpt"), idx_images(1, 2, 2));
-        Net<float>().load(d.file("ckpt"));
-    });
-    add("ckpt-unwritable", "checkpoint written below a path that is a regular file", [](D d) {
+    add("ckpt-unwritable", "state saved below a path that is a regular file", [](D d) {
         write_bytes(d.file("file"), {1});
-        Net<float>().save(d.file("file") + "/ckpt");
+        Net<float>().save(d.file("file"));
     });
-    add("ckpt-fsync-fails", "checkpoint whose temporary cannot be flushed to disk (fsync fails with EIO)", [](D d) {
-        Net<float>(2).save(d.file("ckpt"));
-        nn::set_fsync_hook([](int) {
+    add("ckpt-fsync-fails", "state whose first file cannot be flushed to disk (fsync fails with EIO)", [](D d) {
+        Net<float>(2).save(d.str());
+        set_fsync_hook([](int) {
             errno = EIO;
             return -1;
         });
         std::string what;
         try {
-            Net<float>(256).save(d.file("ckpt"));
+            Net<float>(256).save(d.str());
         } catch (const IoError& e) {
             what = e.what();
         }
-        nn::set_fsync_hook(nullptr);
-        if (std::filesystem::exists(d.file("ckpt.tmp"))) throw std::runtime_error("ckpt.tmp was left behind");
-        Net<float>(2).load(d.file("ckpt"));  // the previous checkpoint is intact (throws otherwise)
+        set_fsync_hook(nullptr);
+        no_temporaries(d.path);
+        Net<float>(2).load(d.str());  // the previous state is intact (throws otherwise)
         if (what.empty()) throw std::runtime_error("a failing fsync was not reported");
         throw IoError(what);
     });
-    add("ckpt-disk-full", "checkpoint written with RLIMIT_FSIZE = 4 kB (a full disk), in a child process", [](D d) {
+    add("ckpt-disk-full", "state saved with RLIMIT_FSIZE = 4 kB (a full disk), in a child process", [](D d) {
         // The limit applies to the child only; SIGXFSZ is ignored so write() fails with EFBIG.
-        // A complete small checkpoint is there before; it must survive, and no temporary may remain.
-        Net<float>(2).save(d.file("ckpt"));
+        // A complete small state is there before; it must survive, and no temporary may remain.
+        Net<float>(2).save(d.str());
         const ChildResult r = in_child([&](const auto& report) {
             ::signal(SIGXFSZ, SIG_IGN);
             const rlimit lim{4096, 4096};
             ::setrlimit(RLIMIT_FSIZE, &lim);
             try {
-                Net<float>(256).save(d.file("ckpt"));
+                Net<float>(256).save(d.str());
             } catch (const IoError& e) {
                 report(e.what());
                 return 0;
@@ -385,8 +391,8 @@ std::vector<Scenario> scenarios() {
             return 1;
         });
         if (!r.exited_ok()) throw std::runtime_error("the child did not report an IoError");
-        if (std::filesystem::exists(d.file("ckpt.tmp"))) throw std::runtime_error("ckpt.tmp was left behind");
-        Net<float>(2).load(d.file("ckpt"));  // the previous checkpoint is intact (throws otherwise)
+        no_temporaries(d.path);
+        Net<float>(2).load(d.str());  // the previous state is intact (throws otherwise)
         throw IoError(r.output);
     });
     // ---- values --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@
 #include "experiments/figure.hpp"
 #include "experiments/metrics.hpp"
 #include "experiments/plot.hpp"
-#include "experiments/subprocess.hpp"
+#include "platform/subprocess.hpp"
 #include "tests/reliability/cli_helpers.hpp"
 
 using namespace gt;

@@ -9,11 +9,11 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "experiments/checkpoint_state.hpp"
+#include "nn/state.hpp"
 #include "experiments/figure.hpp"
-#include "experiments/io.hpp"
+#include "platform/files.hpp"
 #include "experiments/run_folder.hpp"
-#include "experiments/sha256.hpp"
+#include "platform/sha256.hpp"
 #include "autodiff/autodiff.hpp"
 #include "nn/dnn.hpp"
 #include "nn/sgd.hpp"
@@ -67,21 +67,21 @@ std::string error_of(const std::function<void()>& f) {
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 fs::path slot_of(const fs::path& state) {
-    return state / ex::read_json(state / "manifest.json").at("slot").get<std::string>();
+    return state / gt::read_json(state / "manifest.json").at("slot").get<std::string>();
 }
 
 /// Rewrites the manifest's hashes, sizes and checksum to match the files as they now are: a damaged
 /// state that is consistent on its face, so the later checks (shape, names) are reached.
 void reseal(const fs::path& state) {
-    json m = ex::read_json(state / "manifest.json");
+    json m = gt::read_json(state / "manifest.json");
     for (auto& f : m.at("files")) {
         const Bytes b = read_bytes((slot_of(state) / f.at("name").get<std::string>()).string());
         f["bytes"] = b.size();
-        f["sha256"] = ex::sha256_hex(b.data(), b.size());
+        f["sha256"] = gt::sha256_hex(b.data(), b.size());
     }
     m.erase("checksum");
-    m["checksum"] = ex::sha256_hex(m.dump());
-    ex::write_json_atomic(state / "manifest.json", m);
+    m["checksum"] = gt::sha256_hex(m.dump());
+    gt::write_json_atomic(state / "manifest.json", m);
 }
 
 const char* kMomentum = "opt.sgd.momentum_buffer.layers.0.weight.npy";
@@ -94,10 +94,10 @@ BOOST_AUTO_TEST_CASE(a_saved_state_loads_back_exactly) {
     TempDir t;
     Net a(6);
     a.train(2);
-    ex::save_state<double>(t.path, "s", a.model.parameters(), &a.opt, {{"epoch", 2}});
-    ex::save_state<double>(t.path, "s", a.model.parameters(), &a.opt, {{"epoch", 2}});  // second slot
+    nn::save_state<double>(t.path, "s", a.model.parameters(), &a.opt, {{"epoch", 2}});
+    nn::save_state<double>(t.path, "s", a.model.parameters(), &a.opt, {{"epoch", 2}});  // second slot
     Net b(6, 99);
-    const json extra = ex::load_state<double>(t.path, "s", b.model.parameters(), &b.opt);
+    const json extra = nn::load_state<double>(t.path, "s", b.model.parameters(), &b.opt);
     BOOST_TEST(extra.at("epoch").get<int>() == 2);
     BOOST_TEST(b.opt.steps() == a.opt.steps());
     const auto va = a.values(), vb = b.values();
@@ -107,21 +107,21 @@ BOOST_AUTO_TEST_CASE(a_saved_state_loads_back_exactly) {
     BOOST_TEST(fs::exists(slot_of(t.path / "s")));
     BOOST_TEST(!fs::exists(t.path / "s" / (slot_of(t.path / "s").filename() == "a" ? "b" : "a")));
     // Nothing saved: null, the model untouched.
-    BOOST_TEST(ex::load_state<double>(t.path, "none", b.model.parameters(), &b.opt).is_null());
+    BOOST_TEST(nn::load_state<double>(t.path, "none", b.model.parameters(), &b.opt).is_null());
 }
 
 BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_previous_state) {
     TempDir t;
     Net a(6);
     a.train(1);
-    ex::save_state<double>(t.path, "s", a.model.parameters(), &a.opt, {{"epoch", 1}});
+    nn::save_state<double>(t.path, "s", a.model.parameters(), &a.opt, {{"epoch", 1}});
     const auto before = a.values();
     // A later save that died after writing part of the other slot: garbage there, manifest unchanged.
     const fs::path other = t.path / "s" / (slot_of(t.path / "s").filename() == "a" ? "b" : "a");
     fs::create_directories(other);
     write_bytes((other / "layers.0.weight.npy").string(), {1, 2, 3});
     Net b(6, 5);
-    BOOST_TEST(ex::load_state<double>(t.path, "s", b.model.parameters(), &b.opt).at("epoch").get<int>() == 1);
+    BOOST_TEST(nn::load_state<double>(t.path, "s", b.model.parameters(), &b.opt).at("epoch").get<int>() == 1);
     const auto after = b.values();
     for (std::size_t i = 0; i < before.size(); ++i) BOOST_TEST((before[i] == after[i]));
 }
@@ -150,9 +150,9 @@ BOOST_AUTO_TEST_CASE(every_damage_is_named_and_leaves_the_model_untouched) {
         {"extra file in the state", [](const fs::path& s) { write_bytes((slot_of(s) / "stray.npy").string(), {0}); },
          "extra file 'stray.npy'"},
         {"manifest edited by hand", [](const fs::path& s) {
-             json m = ex::read_json(s / "manifest.json");
+             json m = gt::read_json(s / "manifest.json");
              m["steps"] = 1;
-             ex::write_json_atomic(s / "manifest.json", m);
+             gt::write_json_atomic(s / "manifest.json", m);
          }, "do not match its own checksum"},
         {"manifest deleted", [](const fs::path& s) { fs::remove(s / "manifest.json"); }, "files without manifest.json"},
         {"manifest not JSON", [](const fs::path& s) { write_bytes((s / "manifest.json").string(), {'{', '"'}); },
@@ -160,17 +160,17 @@ BOOST_AUTO_TEST_CASE(every_damage_is_named_and_leaves_the_model_untouched) {
         {"momentum buffer of another shape, hashes fixed up", [](const fs::path& s) {
              Net other(9);
              other.train(1);
-             ex::save_state<double>(s.parent_path(), "other", other.model.parameters(), &other.opt, {{"epoch", 1}});
+             nn::save_state<double>(s.parent_path(), "other", other.model.parameters(), &other.opt, {{"epoch", 1}});
              fs::copy_file(slot_of(s.parent_path() / "other") / kMomentum, slot_of(s) / kMomentum,
                            fs::copy_options::overwrite_existing);
              reseal(s);
          }, std::string(kMomentum) + " has shape (9, 4), this model's optimizer has (6, 4)"},
         {"another optimizer", [](const fs::path& s) {
-             json m = ex::read_json(s / "manifest.json");
+             json m = gt::read_json(s / "manifest.json");
              m["optimizer"] = "adam";
              m.erase("checksum");
-             m["checksum"] = ex::sha256_hex(m.dump());
-             ex::write_json_atomic(s / "manifest.json", m);
+             m["checksum"] = gt::sha256_hex(m.dump());
+             gt::write_json_atomic(s / "manifest.json", m);
          }, "optimizer adam saved, sgd expected"},
     };
     for (const auto& c : cases) {
@@ -178,13 +178,13 @@ BOOST_AUTO_TEST_CASE(every_damage_is_named_and_leaves_the_model_untouched) {
             TempDir t;
             Net a(6);
             a.train(2);
-            ex::save_state<double>(t.path, "s", a.model.parameters(), &a.opt, {{"epoch", 2}});
+            nn::save_state<double>(t.path, "s", a.model.parameters(), &a.opt, {{"epoch", 2}});
             c.damage(t.path / "s");
             Net b(6, 7);
             b.train(1);
             const auto before = b.values();
             const std::uint64_t steps = b.opt.steps();
-            const std::string msg = error_of([&] { ex::load_state<double>(t.path, "s", b.model.parameters(), &b.opt); });
+            const std::string msg = error_of([&] { nn::load_state<double>(t.path, "s", b.model.parameters(), &b.opt); });
             BOOST_TEST(has(msg, c.expect), msg);
             BOOST_TEST(has(msg, "start this run over"), msg);
             const auto after = b.values();
@@ -197,14 +197,14 @@ BOOST_AUTO_TEST_CASE(every_damage_is_named_and_leaves_the_model_untouched) {
 BOOST_AUTO_TEST_CASE(a_state_of_another_model_is_refused) {
     TempDir t;
     Net wide(8);
-    ex::save_state<double>(t.path, "s", wide.model.parameters(), &wide.opt, {{"epoch", 1}});
+    nn::save_state<double>(t.path, "s", wide.model.parameters(), &wide.opt, {{"epoch", 1}});
     Net narrow(6);
-    const std::string msg = error_of([&] { ex::load_state<double>(t.path, "s", narrow.model.parameters(), &narrow.opt); });
+    const std::string msg = error_of([&] { nn::load_state<double>(t.path, "s", narrow.model.parameters(), &narrow.opt); });
     BOOST_TEST(has(msg, "layers.0.weight.npy has shape (8, 4), this model's parameter has (6, 4)"), msg);
     // Weights-only state, loaded with an optimizer: the optimizer's files are missing.
-    ex::save_state<double>(t.path, "w", wide.model.parameters(), nullptr, {{"epoch", 1}});
+    nn::save_state<double>(t.path, "w", wide.model.parameters(), nullptr, {{"epoch", 1}});
     Net same(8);
-    const std::string m2 = error_of([&] { ex::load_state<double>(t.path, "w", same.model.parameters(), &same.opt); });
+    const std::string m2 = error_of([&] { nn::load_state<double>(t.path, "w", same.model.parameters(), &same.opt); });
     BOOST_TEST(has(m2, "optimizer none saved, sgd expected"), m2);
 }
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace gt::experiments {
+namespace gt {
 
 /// An incremental digest: update() any number of times, then hex() once.
 class Sha256 {
@@ -29,4 +29,4 @@ inline std::string sha256_hex(const std::string& bytes) { return sha256_hex(byte
 /// Digest of a file's bytes, read in blocks; IoError naming the file when it cannot be read.
 std::string sha256_file(const std::filesystem::path& path);
 
-}  // namespace gt::experiments
+}  // namespace gt

@@ -19,21 +19,21 @@
 #include "nn/optimizer.hpp"
 #include "nn/parameter.hpp"
 
-namespace gt::experiments {
+namespace gt::nn {
 
 /// Saves the state `tag` under `dir` (see above). `opt` may be null (weights only).
 template <class T>
-void save_state(const std::filesystem::path& dir, const std::string& tag, const std::vector<nn::Parameter<T>*>& params,
-                nn::Optimizer<T>* opt, const nlohmann::json& extra);
+void save_state(const std::filesystem::path& dir, const std::string& tag, const std::vector<Parameter<T>*>& params,
+                Optimizer<T>* opt, const nlohmann::json& extra);
 
 /// Restores the state `tag` saved by save_state and returns its `extra`; null json when `dir`/`tag`
 /// holds no state at all. With `opt` null the optimizer's files are verified but not loaded.
 template <class T>
 nlohmann::json load_state(const std::filesystem::path& dir, const std::string& tag,
-                          const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt);
+                          const std::vector<Parameter<T>*>& params, Optimizer<T>* opt);
 
 /// The manifest's file name and format tag.
 inline const char* kManifestName = "manifest.json";
 inline const char* kStateFormat = "gramtape-state/1";
 
-}  // namespace gt::experiments
+}  // namespace gt::nn

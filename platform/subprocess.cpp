@@ -1,4 +1,4 @@
-#include "experiments/subprocess.hpp"
+#include "platform/subprocess.hpp"
 
 #include <cerrno>
 #include <csignal>

@@ -1,4 +1,4 @@
-#include "experiments/sha256.hpp"
+#include "platform/sha256.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -8,7 +8,7 @@
 
 #include "autodiff/tensor.hpp"
 
-namespace gt::experiments {
+namespace gt {
 
 struct Sha256::Impl {
     EVP_MD_CTX* ctx = nullptr;
@@ -58,4 +58,4 @@ std::string sha256_file(const std::filesystem::path& path) {
     return h.hex();
 }
 
-}  // namespace gt::experiments
+}  // namespace gt

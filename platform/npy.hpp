@@ -18,9 +18,9 @@
 #include <string>
 
 #include "autodiff/tensor.hpp"
-#include "datasets/file_bytes.hpp"
+#include "platform/file_bytes.hpp"
 
-namespace gt::data {
+namespace gt {
 
 constexpr std::size_t kNpyMaxHeaderBytes = 1u << 20;          // numpy itself refuses > 10 kB headers by default
 constexpr std::size_t kNpyMaxDataBytes = std::size_t(1) << 34;  // 16 GiB: larger files are rejected as absurd
@@ -48,4 +48,4 @@ Tensor<T> read_npy(const std::string& path);
 template <class T>
 const char* npy_descr();
 
-}  // namespace gt::data
+}  // namespace gt

@@ -1,4 +1,4 @@
-#include "experiments/checkpoint_state.hpp"
+#include "nn/state.hpp"
 
 #include <map>
 #include <set>
@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 #include <xtensor/xnpy.hpp>
 
-#include "datasets/npy.hpp"
-#include "experiments/io.hpp"
-#include "experiments/sha256.hpp"
+#include "platform/npy.hpp"
+#include "platform/files.hpp"
+#include "platform/sha256.hpp"
 
-namespace gt::experiments {
+namespace gt::nn {
 
 namespace {
 
@@ -25,7 +25,7 @@ struct Entry {
 };
 
 template <class T>
-std::vector<Entry<T>> entries(const std::vector<nn::Parameter<T>*>& params, nn::Optimizer<T>* opt) {
+std::vector<Entry<T>> entries(const std::vector<Parameter<T>*>& params, Optimizer<T>* opt) {
     std::vector<Entry<T>> out;
     for (auto* p : params) out.push_back({p->name + ".npy", "parameter", &p->value});
     if (opt)
@@ -46,10 +46,16 @@ std::string active_slot(const fs::path& d) {
     return m.is_object() && m.contains("slot") && m.at("slot").is_string() ? m.at("slot").get<std::string>() : "";
 }
 
+void make_folder(const fs::path& p) {
+    std::error_code ec;
+    fs::create_directories(p, ec);
+    if (ec) throw IoError("cannot write " + p.string() + ": folder missing or not writable (" + ec.message() + ")");
+}
+
 void empty_folder(const fs::path& p) {
     std::error_code ec;
     fs::remove_all(p, ec);
-    fs::create_directories(p);
+    make_folder(p);
 }
 
 template <class V>
@@ -64,10 +70,10 @@ V field(const json& m, const char* key, const fs::path& where) {
 }  // namespace
 
 template <class T>
-void save_state(const fs::path& dir, const std::string& tag, const std::vector<nn::Parameter<T>*>& params,
-                nn::Optimizer<T>* opt, const json& extra) {
+void save_state(const fs::path& dir, const std::string& tag, const std::vector<Parameter<T>*>& params,
+                Optimizer<T>* opt, const json& extra) {
     const fs::path d = dir / tag;
-    fs::create_directories(d);
+    make_folder(d);
     const std::string slot = active_slot(d) == "a" ? "b" : "a";
     empty_folder(d / slot);
     json files = json::array();
@@ -97,8 +103,8 @@ void save_state(const fs::path& dir, const std::string& tag, const std::vector<n
 }
 
 template <class T>
-json load_state(const fs::path& dir, const std::string& tag, const std::vector<nn::Parameter<T>*>& params,
-                nn::Optimizer<T>* opt) {
+json load_state(const fs::path& dir, const std::string& tag, const std::vector<Parameter<T>*>& params,
+                Optimizer<T>* opt) {
     const fs::path d = dir / tag;
     const fs::path mpath = d / kManifestName;
     if (!fs::exists(d)) return json();
@@ -202,7 +208,11 @@ json load_state(const fs::path& dir, const std::string& tag, const std::vector<n
                                       kRestart));
         if (!wanted.count(name)) continue;  // optimizer files of a weights-only load: verified, not loaded
         const std::vector<unsigned char> raw(bytes.begin(), bytes.end());
-        loaded.emplace(name, data::parse_npy<T>(raw, p.string()));
+        try {
+            loaded.emplace(name, gt::parse_npy<T>(raw, p.string()));
+        } catch (const ValueError& e) {  // another dtype than this model's
+            throw IoError(std::string(e.what()) + "; " + kRestart);
+        }
     }
     for (const auto& e : want) {
         const Tensor<T>& v = loaded.at(e.file);
@@ -222,11 +232,11 @@ json load_state(const fs::path& dir, const std::string& tag, const std::vector<n
 }
 
 #define GT_INST(T)                                                                                            \
-    template void save_state<T>(const fs::path&, const std::string&, const std::vector<nn::Parameter<T>*>&,   \
-                                nn::Optimizer<T>*, const json&);                                              \
-    template json load_state<T>(const fs::path&, const std::string&, const std::vector<nn::Parameter<T>*>&,   \
-                                nn::Optimizer<T>*);
+    template void save_state<T>(const fs::path&, const std::string&, const std::vector<Parameter<T>*>&,   \
+                                Optimizer<T>*, const json&);                                              \
+    template json load_state<T>(const fs::path&, const std::string&, const std::vector<Parameter<T>*>&,   \
+                                Optimizer<T>*);
 GT_INST(float)
 GT_INST(double)
 
-}  // namespace gt::experiments
+}  // namespace gt::nn

@@ -1,12 +1,12 @@
 // Durable file replacement: the bytes of a temporary file reach the disk (fsync) before it is renamed
 // over the final name, and the folder entry of the rename is synced afterwards (best effort), so a
 // power loss leaves either the old file or the complete new one, never a renamed-but-empty file.
-// Used by checkpoints (nn/checkpoint.cpp) and by every atomic write of experiments/io.cpp.
+// Used by every atomic write of platform/files.cpp.
 #pragma once
 
 #include <string>
 
-namespace gt::nn {
+namespace gt {
 
 /// fsync(fd). Returns 0, or the errno of the failure.
 int sync_file(int fd);
@@ -21,4 +21,4 @@ void sync_parent_folder(const std::string& path);
 using FsyncFn = int (*)(int fd);
 void set_fsync_hook(FsyncFn fn);
 
-}  // namespace gt::nn
+}  // namespace gt

@@ -1,4 +1,4 @@
-#include "nn/durable.hpp"
+#include "platform/durable.hpp"
 
 #include <cerrno>
 #include <filesystem>
@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace gt::nn {
+namespace gt {
 
 namespace {
 FsyncFn g_fsync = nullptr;
@@ -38,4 +38,4 @@ void sync_parent_folder(const std::string& path) {
     ::close(fd);
 }
 
-}  // namespace gt::nn
+}  // namespace gt

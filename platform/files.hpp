@@ -1,4 +1,6 @@
-// Atomic file output (temp file + rename) and small readers shared by the experiment drivers.
+// Files written atomically and durably (temp file, fsync, rename, folder fsync) and read with bounds
+// (regular files only, a size cap, JSON with a depth cap and no duplicate keys). nn/ (saved states) and
+// experiments/ (run folders) both write and read through these.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +12,7 @@
 
 #include "autodiff/tensor.hpp"
 
-namespace gt::experiments {
+namespace gt {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -53,10 +55,4 @@ void save_npy(const fs::path& path, const E& array) {
     write_text_atomic(path, bytes);
 }
 
-/// Current UTC time as ISO 8601 ("2026-11-28T12:00:00Z").
-std::string utc_now();
-
-/// Formats a number for tables: fixed with `digits` significant figures ("0.9821", "1.743e+09").
-std::string fmt_num(double v, int digits = 4);
-
-}  // namespace gt::experiments
+}  // namespace gt

@@ -1,4 +1,4 @@
-#include "datasets/npy.hpp"
+#include "platform/npy.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -7,7 +7,7 @@
 
 #include <xtensor/xmanipulation.hpp>
 
-namespace gt::data {
+namespace gt {
 
 namespace {
 
@@ -257,4 +257,4 @@ template Tensor<float> read_npy<float>(const std::string&);
 template Tensor<double> read_npy<double>(const std::string&);
 template Tensor<std::int64_t> read_npy<std::int64_t>(const std::string&);
 
-}  // namespace gt::data
+}  // namespace gt

@@ -1,4 +1,4 @@
-#include "experiments/io.hpp"
+#include "platform/files.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nn/durable.hpp"
+#include "platform/durable.hpp"
 
-namespace gt::experiments {
+namespace gt {
 
 fs::path temp_path_for(const fs::path& path) {
     static std::atomic<unsigned> counter{0};
@@ -30,7 +30,7 @@ fs::path temp_path_for(const fs::path& path) {
 void commit_temp(const fs::path& tmp, const fs::path& path) {
     std::error_code ec;
     // The temporary's bytes reach the disk before the rename publishes them (power loss).
-    if (const int err = nn::sync_path(tmp.string())) {
+    if (const int err = sync_path(tmp.string())) {
         fs::remove(tmp, ec);
         throw IoError("cannot write " + path.string() + ": flushing " + tmp.filename().string() +
                       " to disk failed (fsync: " + std::strerror(err) + ")");
@@ -40,7 +40,7 @@ void commit_temp(const fs::path& tmp, const fs::path& path) {
         fs::remove(tmp, ec);
         throw IoError("cannot move " + tmp.string() + " to " + path.string() + ": " + ec.message());
     }
-    nn::sync_parent_folder(path.string());
+    sync_parent_folder(path.string());
 }
 
 void write_text_atomic(const fs::path& path, const std::string& text) {
@@ -58,7 +58,7 @@ void write_text_atomic(const fs::path& path, const std::string& text) {
         }
     }
     const bool write_failed = err != 0;
-    if (!err) err = nn::sync_file(fd);
+    if (!err) err = sync_file(fd);
     if (::close(fd) != 0 && !err) err = errno;
     if (err) {
         std::error_code ec;
@@ -72,7 +72,7 @@ void write_text_atomic(const fs::path& path, const std::string& text) {
         fs::remove(tmp, ec);
         throw IoError("cannot move " + tmp.string() + " to " + path.string() + ": " + ec.message());
     }
-    nn::sync_parent_folder(path.string());
+    sync_parent_folder(path.string());
 }
 
 void write_json_atomic(const fs::path& path, const json& j) { write_text_atomic(path, j.dump(2) + "\n"); }
@@ -183,20 +183,4 @@ json parse_json_checked(const std::string& text, const std::string& where) {
 
 json read_json(const fs::path& path) { return parse_json_checked(read_text(path, kJsonCap), path.string()); }
 
-std::string utc_now() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-std::string fmt_num(double v, int digits) {
-    if (!std::isfinite(v)) return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
-    const double a = std::fabs(v);
-    if (a != 0.0 && (a >= 1e5 || a < 1e-3)) return fmt::format("{:.{}e}", v, digits - 1);
-    return fmt::format("{:.{}g}", v, digits);
-}
-
-}  // namespace gt::experiments
+}  // namespace gt

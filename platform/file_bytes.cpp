@@ -1,4 +1,4 @@
-#include "datasets/file_bytes.hpp"
+#include "platform/file_bytes.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -8,7 +8,7 @@
 
 #include "autodiff/tensor.hpp"
 
-namespace gt::data {
+namespace gt {
 
 bool is_gzip(const Bytes& bytes) {
     return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
@@ -72,4 +72,4 @@ Bytes gunzip(const Bytes& compressed, const std::string& path, std::size_t max_b
     return out;
 }
 
-}  // namespace gt::data
+}  // namespace gt

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace gt::data {
+namespace gt {
 
 using Bytes = std::vector<unsigned char>;
 
@@ -23,4 +23,4 @@ Bytes gunzip(const Bytes& compressed, const std::string& path, std::size_t max_b
 /// Big-endian 32-bit unsigned integer at bytes[offset..offset+4) (the caller checks the bounds).
 std::uint32_t read_be32(const Bytes& bytes, std::size_t offset);
 
-}  // namespace gt::data
+}  // namespace gt
