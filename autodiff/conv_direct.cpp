@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "autodiff/cpu_features.hpp"  // GT_AVX512: the kernels are compiled for AVX-512F only
@@ -14,46 +15,60 @@ bool available() { return has_avx512f(); }
 
 namespace {
 
+// One AVX-512 register of T (16 floats or 8 doubles) and its lane mask.
 template <class T>
-struct Vec;
-
+struct Reg;
 template <>
-struct Vec<float> {
-    using V = __m512;
-    using M = __mmask16;
-    static constexpr std::size_t N = 16;
-    GT_AVX512 static inline M mask(std::size_t n) { return n >= N ? M(0xFFFF) : M((1u << n) - 1u); }
-    GT_AVX512 static inline V zero() { return _mm512_setzero_ps(); }
-    GT_AVX512 static inline V set1(float a) { return _mm512_set1_ps(a); }
-    GT_AVX512 static inline V loadu(const float* p) { return _mm512_loadu_ps(p); }
-    GT_AVX512 static inline V load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
-    GT_AVX512 static inline void store(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
-    GT_AVX512 static inline void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
-    GT_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-    GT_AVX512 static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
-    // v[l] = p[idx[l]] for the lanes in m, 0 elsewhere; idx holds N int32 offsets (in elements)
-    GT_AVX512 static inline V gather(M m, const int* idx, const float* p) {
-        return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_loadu_si512(idx), p, 4);
+struct Reg<float> { using V = __m512; using M = __mmask16; };
+template <>
+struct Reg<double> { using V = __m512d; using M = __mmask8; };
+
+// The operations the kernels use on a register of T.
+template <class T>
+struct Vec {
+    static constexpr bool F = std::is_same_v<T, float>;
+    using V = typename Reg<T>::V;
+    using M = typename Reg<T>::M;
+    static constexpr std::size_t N = 64 / sizeof(T);
+    GT_AVX512 static inline M mask(std::size_t n) { return n >= N ? M((1u << N) - 1u) : M((1u << n) - 1u); }
+    GT_AVX512 static inline V zero() {
+        if constexpr (F) return _mm512_setzero_ps();
+        else return _mm512_setzero_pd();
     }
-};
-
-template <>
-struct Vec<double> {
-    using V = __m512d;
-    using M = __mmask8;
-    static constexpr std::size_t N = 8;
-    GT_AVX512 static inline M mask(std::size_t n) { return n >= N ? M(0xFF) : M((1u << n) - 1u); }
-    GT_AVX512 static inline V zero() { return _mm512_setzero_pd(); }
-    GT_AVX512 static inline V set1(double a) { return _mm512_set1_pd(a); }
-    GT_AVX512 static inline V loadu(const double* p) { return _mm512_loadu_pd(p); }
-    GT_AVX512 static inline V load(M m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
-    GT_AVX512 static inline void store(double* p, M m, V v) { _mm512_mask_storeu_pd(p, m, v); }
-    GT_AVX512 static inline void storeu(double* p, V v) { _mm512_storeu_pd(p, v); }
-    GT_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-    GT_AVX512 static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
-    GT_AVX512 static inline V gather(M m, const int* idx, const double* p) {
-        return _mm512_mask_i32gather_pd(_mm512_setzero_pd(), m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)),
-                                        p, 8);
+    GT_AVX512 static inline V set1(T a) {
+        if constexpr (F) return _mm512_set1_ps(a);
+        else return _mm512_set1_pd(a);
+    }
+    GT_AVX512 static inline V loadu(const T* p) {
+        if constexpr (F) return _mm512_loadu_ps(p);
+        else return _mm512_loadu_pd(p);
+    }
+    GT_AVX512 static inline V load(M m, const T* p) {
+        if constexpr (F) return _mm512_maskz_loadu_ps(m, p);
+        else return _mm512_maskz_loadu_pd(m, p);
+    }
+    GT_AVX512 static inline void store(T* p, M m, V v) {
+        if constexpr (F) _mm512_mask_storeu_ps(p, m, v);
+        else _mm512_mask_storeu_pd(p, m, v);
+    }
+    GT_AVX512 static inline void storeu(T* p, V v) {
+        if constexpr (F) _mm512_storeu_ps(p, v);
+        else _mm512_storeu_pd(p, v);
+    }
+    GT_AVX512 static inline V fma(V a, V b, V c) {
+        if constexpr (F) return _mm512_fmadd_ps(a, b, c);
+        else return _mm512_fmadd_pd(a, b, c);
+    }
+    GT_AVX512 static inline V add(V a, V b) {
+        if constexpr (F) return _mm512_add_ps(a, b);
+        else return _mm512_add_pd(a, b);
+    }
+    // v[l] = p[idx[l]] for the lanes in m, 0 elsewhere; idx holds N int32 offsets (in elements)
+    GT_AVX512 static inline V gather(M m, const int* idx, const T* p) {
+        if constexpr (F) return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_loadu_si512(idx), p, 4);
+        else
+            return _mm512_mask_i32gather_pd(_mm512_setzero_pd(), m,
+                                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)), p, 8);
     }
 };
 

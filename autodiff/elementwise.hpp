@@ -5,6 +5,7 @@
 //   run(loop, args...)             loop(args...), as the widest build this CPU runs when Loop::vector
 //   add_to_grad(t, i, loop, args)  loop(store, ∂node_i, args...): store is Write when node i's gradient
 //                                  buffer is fresh in this pass (no zero-fill first), Add otherwise
+//   GT_ELEMENTWISE_OP(name, K)     defines gt::name(a) = unary("name", a, K<T>{}) for float and double
 //
 // A kernel k is a small struct with `static constexpr bool vector` and f(x), grad(g, x, y) marked
 // GT_KERNEL_INLINE. vector = true: the loops are compiled for AVX-512, AVX2+FMA and baseline x86-64
@@ -98,3 +99,13 @@ Var<T> unary(const char* op, Var<T> a, K k) {
 }
 
 }  // namespace gt::elementwise
+
+/// Defines the op `template <class T> Var<T> name(Var<T> a)` as elementwise::unary("name", a, K<T>{}) and
+/// instantiates it for float and double; K is a kernel template of T. Used inside namespace gt.
+#define GT_ELEMENTWISE_OP(name, K)                            \
+    template <class T>                                        \
+    Var<T> name(Var<T> a) {                                   \
+        return ::gt::elementwise::unary(#name, a, K<T>{});    \
+    }                                                         \
+    template Var<float> name(Var<float>);                     \
+    template Var<double> name(Var<double>);

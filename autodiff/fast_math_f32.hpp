@@ -5,10 +5,21 @@
 
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "autodiff/cpu_features.hpp"  // GT_KERNEL_INLINE
 
 namespace gt::f32 {
+
+/// c0·xⁿ + c1·xⁿ⁻¹ + … + cn by Horner's rule, in this order: p = c0, then p = p·x + c for each further c
+/// (a coefficient written −c stands for p·x − c, which is the same float operation).
+template <class... C>
+GT_KERNEL_INLINE float horner(float x, float c0, C... c) {
+    static_assert((std::is_same_v<C, float> && ...), "float coefficients only");
+    float p = c0;
+    ((p = p * x + c), ...);
+    return p;
+}
 
 /// e^y for y ≤ 0, denormal results included (e^y rounds to 0 below −103.97; y < −110 is computed as −110)
 /// and NaN → NaN. Error ≤ 1.3 ulp, relative ≤ 1.1e-7 (measured over every float in [−110, 0]).
@@ -19,14 +30,7 @@ GT_KERNEL_INLINE float exp_nonpos(float y) {
     // k = round(y·log2 e) by the 1.5·2²³ trick, which vectorizes without SSE4.1's round
     const float kf = (yc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     const float r = (yc - kf * 0.693145751953125f) - kf * 1.42860682030941723212e-6f;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    const float p = horner(r, 1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f);
     const int k = int(kf), k1 = k / 2;
     const float s1 = __builtin_bit_cast(float, std::uint32_t(k1 + 127) << 23);
     const float s2 = __builtin_bit_cast(float, std::uint32_t(k - k1 + 127) << 23);
@@ -46,13 +50,8 @@ GT_KERNEL_INLINE float log_nonneg(float x) {
     const std::uint32_t ix = bits - 0x3f330000u;  // 0x3f330000 = 0.69921875, the bottom of m's range
     const int k = (int(ix) >> 23) - (tiny ? 23 : 0);
     const float f = __builtin_bit_cast(float, bits - (ix & 0xff800000u)) - 1.0f;
-    float p = 0.09473264962434769f;
-    p = p * f - 0.14542432129383087f;
-    p = p * f + 0.14801040291786194f;
-    p = p * f - 0.16543453931808472f;
-    p = p * f + 0.1996871680021286f;
-    p = p * f - 0.25002315640449524f;
-    p = p * f + 0.3333381116390228f;
+    const float p = horner(f, 0.09473264962434769f, -0.14542432129383087f, 0.14801040291786194f,
+                           -0.16543453931808472f, 0.1996871680021286f, -0.25002315640449524f, 0.3333381116390228f);
     const float f2 = f * f;
     const float logm = f + (f2 * f * p - 0.5f * f2);
     const float kf = float(k);

@@ -36,22 +36,29 @@ void set_gemm_accounting(bool on) { g_accounting = on; }
 GemmStats gemm_stats() { return g_stats; }
 void reset_gemm_stats() { g_stats = GemmStats{}; }
 
+namespace {
+// The CBLAS routines of one element type, row-major.
+template <class T>
+struct Cblas;
 template <>
-void gemm_raw<float>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
-                     std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
-    if (m == 0 || n == 0) return;
-    Accounted acc(2.0 * double(m) * double(n) * double(k));
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m,
-                (blasint)n, (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
-}
+struct Cblas<float> {
+    template <class... A> static void gemm(A... a) { cblas_sgemm(CblasRowMajor, a...); }
+    template <class... A> static void syrk(A... a) { cblas_ssyrk(CblasRowMajor, a...); }
+};
+template <>
+struct Cblas<double> {
+    template <class... A> static void gemm(A... a) { cblas_dgemm(CblasRowMajor, a...); }
+    template <class... A> static void syrk(A... a) { cblas_dsyrk(CblasRowMajor, a...); }
+};
+}  // namespace
 
-template <>
-void gemm_raw<double>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
-                      std::size_t lda, const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
+template <class T>
+void gemm_raw(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda,
+              const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
     if (m == 0 || n == 0) return;
     Accounted acc(2.0 * double(m) * double(n) * double(k));
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m,
-                (blasint)n, (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+    Cblas<T>::gemm(ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
+                   (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
 }
 
 namespace {
@@ -86,17 +93,17 @@ bool syrk_by_blocks(std::size_t n, std::size_t k) {
 
 // C's upper triangle (and the diagonal blocks' lower parts, which mirror_upper overwrites) as GEMMs of
 // 32×32 blocks: C_IJ = α·op(A)_I · op(A)_Jᵀ + β·C_IJ for block rows I ≤ J.
-template <class T, class Gemm>
+template <class T>
 void syrk_blocks(bool ta, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda, T beta, T* c,
-                 std::size_t ldc, Gemm gemm) {
+                 std::size_t ldc) {
     for (std::size_t i = 0; i < n; i += kSyrkBlock)
         for (std::size_t j = i; j < n; j += kSyrkBlock) {
             const std::size_t bi = std::min(kSyrkBlock, n - i), bj = std::min(kSyrkBlock, n - j);
             // ta: A is k×n and C = AᵀA (columns i.., j..); otherwise A is n×k and C = AAᵀ (rows i.., j..).
             const T* ai = ta ? a + i : a + i * lda;
             const T* aj = ta ? a + j : a + j * lda;
-            gemm(ta ? CblasTrans : CblasNoTrans, ta ? CblasNoTrans : CblasTrans, (blasint)bi, (blasint)bj, (blasint)k,
-                 alpha, ai, (blasint)lda, aj, (blasint)lda, beta, c + i * ldc + j, (blasint)ldc);
+            Cblas<T>::gemm(ta ? CblasTrans : CblasNoTrans, ta ? CblasNoTrans : CblasTrans, (blasint)bi, (blasint)bj,
+                           (blasint)k, alpha, ai, (blasint)lda, aj, (blasint)lda, beta, c + i * ldc + j, (blasint)ldc);
         }
 }
 
@@ -111,34 +118,17 @@ double syrk_block_flops(std::size_t n, std::size_t k) {
 
 void set_syrk_path(SyrkPath path) { g_syrk_path = path; }
 
-template <>
-void syrk_raw<float>(bool ta, std::size_t n, std::size_t k, float alpha, const float* a, std::size_t lda, float beta,
-                     float* c, std::size_t ldc) {
+template <class T>
+void syrk_raw(bool ta, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda, T beta, T* c,
+              std::size_t ldc) {
     if (n == 0) return;
     if (syrk_by_blocks(n, k)) {
         Accounted acc(syrk_block_flops(n, k));
-        syrk_blocks<float>(ta, n, k, alpha, a, lda, beta, c, ldc,
-                           [](auto... args) { cblas_sgemm(CblasRowMajor, args...); });
+        syrk_blocks<T>(ta, n, k, alpha, a, lda, beta, c, ldc);
     } else {  // the mirroring below is not BLAS work
         Accounted acc(double(n) * double(n + 1) * double(k));
-        cblas_ssyrk(CblasRowMajor, CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a,
-                    (blasint)lda, beta, c, (blasint)ldc);
-    }
-    mirror_upper(n, c, ldc);
-}
-
-template <>
-void syrk_raw<double>(bool ta, std::size_t n, std::size_t k, double alpha, const double* a, std::size_t lda,
-                      double beta, double* c, std::size_t ldc) {
-    if (n == 0) return;
-    if (syrk_by_blocks(n, k)) {
-        Accounted acc(syrk_block_flops(n, k));
-        syrk_blocks<double>(ta, n, k, alpha, a, lda, beta, c, ldc,
-                            [](auto... args) { cblas_dgemm(CblasRowMajor, args...); });
-    } else {
-        Accounted acc(double(n) * double(n + 1) * double(k));
-        cblas_dsyrk(CblasRowMajor, CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a,
-                    (blasint)lda, beta, c, (blasint)ldc);
+        Cblas<T>::syrk(CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a, (blasint)lda,
+                       beta, c, (blasint)ldc);
     }
     mirror_upper(n, c, ldc);
 }
@@ -181,11 +171,14 @@ std::string blas_kernel_name() { return openblas_get_corename(); }
 void set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
 int num_threads() { return openblas_get_num_threads(); }
 
-template void gemm<float>(const Tensor<float>&, bool, const Tensor<float>&, bool, Tensor<float>&, float, float,
-                          const char*);
-template void gemm<double>(const Tensor<double>&, bool, const Tensor<double>&, bool, Tensor<double>&, double,
-                           double, const char*);
-template Tensor<float> matmul_plain(const Tensor<float>&, const Tensor<float>&, bool, bool, const char*);
-template Tensor<double> matmul_plain(const Tensor<double>&, const Tensor<double>&, bool, bool, const char*);
+#define GT_INSTANTIATE(T)                                                                                   \
+    template void gemm_raw(bool, bool, std::size_t, std::size_t, std::size_t, T, const T*, std::size_t, const T*, \
+                           std::size_t, T, T*, std::size_t);                                                      \
+    template void syrk_raw(bool, std::size_t, std::size_t, T, const T*, std::size_t, T, T*, std::size_t);        \
+    template void gemm(const Tensor<T>&, bool, const Tensor<T>&, bool, Tensor<T>&, T, T, const char*);           \
+    template Tensor<T> matmul_plain(const Tensor<T>&, const Tensor<T>&, bool, bool, const char*);
+GT_INSTANTIATE(float)
+GT_INSTANTIATE(double)
+#undef GT_INSTANTIATE
 
 }  // namespace gt

@@ -35,23 +35,14 @@ struct Relu {
 GT_KERNEL_INLINE float erf_with_exp(float z, float e) {
     const float a = z < 0.0f ? -z : z;
     const float s = z * z;
-    float pa = -0.0005631457574629406f;
-    pa = pa * s + 0.00491756139148089f;
-    pa = pa * s - 0.0267113215466456f;
-    pa = pa * s + 0.11280180573359641f;
-    pa = pa * s - 0.3761232627197941f;
-    pa = pa * s + 1.1283791225384534f;
+    const float pa = f32::horner(s, -0.0005631457574629406f, 0.00491756139148089f, -0.0267113215466456f,
+                                 0.11280180573359641f, -0.3761232627197941f, 1.1283791225384534f);
     const float small = z * pa;
     const float ac = a < 4.0f ? a : 4.0f;
     const float t = 1.0f / (1.0f + ac);
-    float q = -0.6466667426167088f;
-    q = q * t + 1.4080169852041218f;
-    q = q * t - 0.7245081472373684f;
-    q = q * t - 0.5709962810516329f;
-    q = q * t + 0.40798838230177326f;
-    q = q * t + 0.5386742606461163f;
-    q = q * t + 0.5668141517525532f;
-    q = q * t - 0.00011065040692798543f;
+    const float q = f32::horner(t, -0.6466667426167088f, 1.4080169852041218f, -0.7245081472373684f,
+                                -0.5709962810516329f, 0.40798838230177326f, 0.5386742606461163f,
+                                0.5668141517525532f, -0.00011065040692798543f);
     const float big = 1.0f - e * q;
     return a < 1.0f ? small : (z < 0.0f ? -big : big);
 }
@@ -100,6 +91,9 @@ struct SigmoidF32 {
     GT_KERNEL_INLINE float grad(float g, float, float y) const { return g * (y * (1.0f - y)); }
 };
 
+template <class T>
+using Gelu = std::conditional_t<std::is_same_v<T, float>, GeluF32, GeluExact<T>>;
+
 // σ with std::exp (double), split at 0 so that e^x never overflows.
 template <class T>
 struct SigmoidExact {
@@ -109,6 +103,9 @@ struct SigmoidExact {
     }
     GT_KERNEL_INLINE T grad(T g, T, T y) const { return g * (y * (T(1) - y)); }
 };
+
+template <class T>
+using Sigmoid = std::conditional_t<std::is_same_v<T, float>, SigmoidF32, SigmoidExact<T>>;
 
 // y = tanh x;  ∂x = g·(1 − y²)
 template <class T>
@@ -128,41 +125,10 @@ struct Softplus {
 
 }  // namespace
 
-template <class T>
-Var<T> relu(Var<T> a) {
-    return elementwise::unary("relu", a, Relu<T>{});
-}
-
-template <class T>
-Var<T> gelu(Var<T> a) {
-    if constexpr (std::is_same_v<T, float>) return elementwise::unary("gelu", a, GeluF32{});
-    else return elementwise::unary("gelu", a, GeluExact<T>{});
-}
-
-template <class T>
-Var<T> sigmoid(Var<T> a) {
-    if constexpr (std::is_same_v<T, float>) return elementwise::unary("sigmoid", a, SigmoidF32{});
-    else return elementwise::unary("sigmoid", a, SigmoidExact<T>{});
-}
-
-template <class T>
-Var<T> tanh(Var<T> a) {
-    return elementwise::unary("tanh", a, Tanh<T>{});
-}
-
-template <class T>
-Var<T> softplus(Var<T> a) {
-    return elementwise::unary("softplus", a, Softplus<T>{});
-}
-
-#define GT_INSTANTIATE(T)               \
-    template Var<T> relu(Var<T>);       \
-    template Var<T> gelu(Var<T>);       \
-    template Var<T> sigmoid(Var<T>);    \
-    template Var<T> tanh(Var<T>);       \
-    template Var<T> softplus(Var<T>);
-GT_INSTANTIATE(float)
-GT_INSTANTIATE(double)
-#undef GT_INSTANTIATE
+GT_ELEMENTWISE_OP(relu, Relu)
+GT_ELEMENTWISE_OP(gelu, Gelu)
+GT_ELEMENTWISE_OP(sigmoid, Sigmoid)
+GT_ELEMENTWISE_OP(tanh, Tanh)
+GT_ELEMENTWISE_OP(softplus, Softplus)
 
 }  // namespace gt

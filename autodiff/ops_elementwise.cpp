@@ -144,8 +144,6 @@ Var<T> div(Var<T> a, Var<T> b) {
 }
 
 template <class T>
-Var<T> neg(Var<T> a) { return elementwise::unary("neg", a, Neg<T>{}); }
-template <class T>
 Var<T> add_scalar(Var<T> a, T s) { return elementwise::unary("add_scalar", a, AddScalar<T>{s}); }
 template <class T>
 Var<T> mul_scalar(Var<T> a, T s) { return elementwise::unary("mul_scalar", a, MulScalar<T>{s}); }
@@ -153,29 +151,22 @@ template <class T>
 Var<T> rsub_scalar(Var<T> a, T s) { return elementwise::unary("rsub_scalar", a, RsubScalar<T>{s}); }
 template <class T>
 Var<T> pow_scalar(Var<T> a, T p) { return elementwise::unary("pow_scalar", a, PowScalar<T>{p}); }
-template <class T>
-Var<T> exp(Var<T> a) { return elementwise::unary("exp", a, Exp<T>{}); }
-template <class T>
-Var<T> log(Var<T> a) { return elementwise::unary("log", a, Log<T>{}); }
-template <class T>
-Var<T> sqrt(Var<T> a) { return elementwise::unary("sqrt", a, Sqrt<T>{}); }
-template <class T>
-Var<T> abs(Var<T> a) { return elementwise::unary("abs", a, Abs<T>{}); }
+
+GT_ELEMENTWISE_OP(neg, Neg)
+GT_ELEMENTWISE_OP(exp, Exp)
+GT_ELEMENTWISE_OP(log, Log)
+GT_ELEMENTWISE_OP(sqrt, Sqrt)
+GT_ELEMENTWISE_OP(abs, Abs)
 
 #define GT_INSTANTIATE(T)                                 \
     template Var<T> add(Var<T>, Var<T>);                  \
     template Var<T> sub(Var<T>, Var<T>);                  \
     template Var<T> mul(Var<T>, Var<T>);                  \
     template Var<T> div(Var<T>, Var<T>);                  \
-    template Var<T> neg(Var<T>);                          \
     template Var<T> add_scalar(Var<T>, T);                \
     template Var<T> mul_scalar(Var<T>, T);                \
     template Var<T> rsub_scalar(Var<T>, T);               \
-    template Var<T> pow_scalar(Var<T>, T);                \
-    template Var<T> exp(Var<T>);                          \
-    template Var<T> log(Var<T>);                          \
-    template Var<T> sqrt(Var<T>);                         \
-    template Var<T> abs(Var<T>);
+    template Var<T> pow_scalar(Var<T>, T);
 GT_INSTANTIATE(float)
 GT_INSTANTIATE(double)
 #undef GT_INSTANTIATE

@@ -33,6 +33,7 @@
 #include "analysis/streaming.hpp"
 #include "analysis/covariance_tracking.hpp"
 #include "analysis/target_linearity.hpp"
+#include "autodiff/cpu_features.hpp"
 #include "autodiff/gemm.hpp"
 #include "autodiff/ops_activation.hpp"
 #include "autodiff/ops_conv.hpp"
@@ -340,8 +341,7 @@ GT_FMA_LOOP(fma256_f64, "avx2,fma", __m256d, double, 4, _mm256_set1_pd, _mm256_f
 
 template <class T>
 double fma_peak_thread(double seconds) {
-    __builtin_cpu_init();
-    const bool avx512 = __builtin_cpu_supports("avx512f");
+    const bool avx512 = gt::has_avx512f();
     if constexpr (sizeof(T) == 4) return avx512 ? fma512_f32(seconds) : fma256_f32(seconds);
     else return avx512 ? fma512_f64(seconds) : fma256_f64(seconds);
 }

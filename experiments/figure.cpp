@@ -60,6 +60,13 @@ Summary Summary::from_json(const json& j, const std::string& where) {
     }
 }
 
+json DeclaredFigure::defaults(const std::string& preset, const std::string& dataset) const {
+    json d = spec_.paper;
+    if (const auto it = spec_.presets.find(preset); it != spec_.presets.end()) d.update(it->second);
+    if (spec_.for_dataset) spec_.for_dataset(d, dataset);
+    return d;
+}
+
 bool register_figure(std::unique_ptr<Figure> f) {
     registry().push_back(std::move(f));
     return true;

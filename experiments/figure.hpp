@@ -107,6 +107,34 @@ class Figure {
     virtual Summary run(RunContext& ctx) const = 0;
 };
 
+/// A figure declared as data: what `gramtape list` shows, the settings of the paper preset and what each
+/// smaller preset changes, the figure's own checks and its run function per dtype. Figures that need
+/// more (a memory estimate of their own, shared state) derive from Figure.
+struct FigureSpec {
+    FigureInfo info;
+    json paper;                           // every setting a user may change, at the paper's values
+    std::map<std::string, json> presets;  // "smoke", "quick": the settings that differ from `paper`
+    void (*for_dataset)(json& defaults, const std::string& dataset) = nullptr;  // dataset-specific values
+    void (*check)(const json& config) = nullptr;
+    Summary (*run_float)(RunContext&) = nullptr;
+    Summary (*run_double)(RunContext&) = nullptr;
+};
+
+/// The Figure a FigureSpec declares.
+class DeclaredFigure : public Figure {
+   public:
+    explicit DeclaredFigure(FigureSpec spec) : spec_(std::move(spec)) {}
+    FigureInfo info() const override { return spec_.info; }
+    json defaults(const std::string& preset, const std::string& dataset) const override;
+    void check(const json& config) const override {
+        if (spec_.check) spec_.check(config);
+    }
+    Summary run(RunContext& ctx) const override { return (ctx.use_double() ? spec_.run_double : spec_.run_float)(ctx); }
+
+   private:
+    FigureSpec spec_;
+};
+
 /// Registers a figure (called by GT_REGISTER_FIGURE at static-initialisation time).
 bool register_figure(std::unique_ptr<Figure> f);
 /// All registered figures, sorted by paper number.
@@ -118,5 +146,8 @@ std::string figure_ids();
 
 #define GT_REGISTER_FIGURE(Class) \
     static const bool gt_registered_##Class = ::gt::experiments::register_figure(std::make_unique<Class>())
+/// Registers the figure a FigureSpec `name` declares.
+#define GT_DECLARE_FIGURE(name) \
+    static const bool gt_declared_##name = ::gt::experiments::register_figure(std::make_unique<::gt::experiments::DeclaredFigure>(name))
 
 }  // namespace gt::experiments

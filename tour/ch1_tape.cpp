@@ -4,14 +4,12 @@
 #include <xtensor/xnorm.hpp>
 
 #include "autodiff/autodiff.hpp"
-#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 using Mat = gt::Tensor<double>;
 
 int main(int argc, char** argv) {
-    gt::select_blas_kernel(argv);
-    const bool check = tour::has_flag(argc, argv, "--check");
+    const bool check = tour::start(argc, argv);
     gt::Rng rng(1);
     const Mat x = tour::randn(rng, {4, 3}), w1 = tour::randn(rng, {5, 3}), w2 = tour::randn(rng, {1, 5}),
               y = tour::randn(rng, {4, 1});

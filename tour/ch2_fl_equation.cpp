@@ -8,17 +8,13 @@
 #include "analysis/analysis.hpp"
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
-#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 int main(int argc, char** argv) {
-    gt::select_blas_kernel(argv);
-    const bool check = tour::has_flag(argc, argv, "--check");
+    const bool check = tour::start(argc, argv);
     const auto act = gt::nn::parse_activation(tour::positional(argc, argv, "gelu"));
 
-    gt::data::LoadOptions opts;
-    opts.n = 256;  // 256 points of the Swiss roll: x is (256, 2), the target t is (256, 1)
-    const auto data = gt::data::load<double>("swissroll", opts).train;
+    const auto data = tour::swissroll(256);  // x is (256, 2), the target t is (256, 1)
     gt::Rng rng(0);
     gt::nn::DNN<double> net(2, 32, 1, 3, /*bias=*/true, act, rng);  // 2 → 32 → 32 → 32 → 1
 

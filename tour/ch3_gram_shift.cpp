@@ -8,15 +8,11 @@
 #include "analysis/analysis.hpp"
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
-#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 int main(int argc, char** argv) {
-    gt::select_blas_kernel(argv);
-    const bool check = tour::has_flag(argc, argv, "--check");
-    gt::data::LoadOptions opts;
-    opts.n = 256;
-    const auto data = gt::data::load<double>("swissroll", opts).train;
+    const bool check = tour::start(argc, argv);
+    const auto data = tour::swissroll(256);
     gt::Rng rng(0);
     gt::nn::DNN<double> net(2, 32, 1, 2, true, gt::nn::Activation::GELU, rng);  // 2 → 32 → 32 → 1
 

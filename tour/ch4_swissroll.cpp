@@ -7,7 +7,6 @@
 #include "analysis/analysis.hpp"
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
-#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 using Mat = gt::Tensor<double>;
@@ -19,11 +18,8 @@ Mat minmax(const Mat& x) {
 }
 
 int main(int argc, char** argv) {
-    gt::select_blas_kernel(argv);
-    const bool check = tour::has_flag(argc, argv, "--check");
-    gt::data::LoadOptions opts;
-    opts.n = 1000;
-    const auto data = gt::data::load<double>("swissroll", opts).train;  // x (1000, 2), t (1000, 1)
+    const bool check = tour::start(argc, argv);
+    const auto data = tour::swissroll(1000);  // x (1000, 2), t (1000, 1)
     gt::Rng rng(0);
     gt::nn::DNN<double> net(2, 32, 1, 2, true, gt::nn::Activation::GELU, rng);  // 2 → 32 → 32 → 1
     gt::nn::SGD<double> sgd(net.parameters(), {0.05});

@@ -8,12 +8,10 @@
 #include "analysis/analysis.hpp"
 #include "datasets/datasets.hpp"
 #include "nn/nn.hpp"
-#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 int main(int argc, char** argv) {
-    gt::select_blas_kernel(argv);
-    const bool check = tour::has_flag(argc, argv, "--check");
+    const bool check = tour::start(argc, argv);
     gt::data::LoadOptions opts;
     opts.data_dir = tour::data_dir();
     opts.n = 2000;  // a seeded random subset of the training set

@@ -9,14 +9,12 @@
 #include "analysis/analysis.hpp"
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
-#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 using T = float;  // exactness is not the point here, speed is: width 1024 costs 6 GFLOP per epoch
 
 int main(int argc, char** argv) {
-    gt::select_blas_kernel(argv);
-    const bool check = tour::has_flag(argc, argv, "--check");
+    const bool check = tour::start(argc, argv);
     const int epochs = std::stoi(tour::positional(argc, argv, "200")), every = epochs / 10;
     const double lr = 0.1;
     gt::data::LoadOptions opts;

@@ -4,7 +4,6 @@
 // If the Gram carries what the network learns, whitened training should still learn: it does.
 #include "datasets/registry.hpp"
 #include "nn/nn.hpp"
-#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 using namespace gt::nn;
@@ -32,11 +31,8 @@ double train(const gt::data::Dataset<double>& data, const char* label, std::uniq
 }
 
 int main(int argc, char** argv) {
-    gt::select_blas_kernel(argv);
-    const bool check = tour::has_flag(argc, argv, "--check");
-    gt::data::LoadOptions opts;
-    opts.n = 500;
-    const auto data = gt::data::load<double>("swissroll", opts).train;
+    const bool check = tour::start(argc, argv);
+    const auto data = tour::swissroll(500);
     const SGDOptions sgd{0.1, 0.9};
     fmt::print("Swiss roll (500 points), MLP 2 → 32 → 32 → 1, 1000 full-batch steps of SGD lr 0.1 momentum 0.9\n\n");
     fmt::print("{:<28} {:>10} {:>10} {:>14}\n", "update", "loss @0", "loss @1000", "Gram deviation");

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "autodiff/autodiff.hpp"
-#include "platform/blas_kernel.hpp"
 #include "tour/tour.hpp"
 
 double sig(double x) { return 1 / (1 + std::exp(-x)); }
@@ -31,8 +30,7 @@ gt::Var<double> swish(gt::Var<double> a, bool forgot_term = false) {
 }
 
 int main(int argc, char** argv) {
-    gt::select_blas_kernel(argv);
-    const bool check = tour::has_flag(argc, argv, "--check");
+    const bool check = tour::start(argc, argv);
     gt::Rng rng(3);
     const auto x = tour::randn(rng, {8, 5}), w = tour::randn(rng, {4, 5});
 

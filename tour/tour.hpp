@@ -1,4 +1,5 @@
-// What every tour program shares: a --check flag, a verdict line, random tensors, and gnuplot output
+// What every tour program shares: its start (the BLAS kernel, the --check flag), the Swiss roll, a
+// verdict line, random tensors, and gnuplot output
 // (an ASCII plot on the terminal, so it works over SSH, and the same picture as a PNG file).
 #pragma once
 
@@ -14,6 +15,8 @@
 #include "autodiff/gemm.hpp"
 #include "autodiff/random.hpp"
 #include "autodiff/tensor.hpp"
+#include "datasets/registry.hpp"
+#include "platform/blas_kernel.hpp"
 #include "platform/subprocess.hpp"
 
 namespace tour {
@@ -22,6 +25,19 @@ inline bool has_flag(int argc, char** argv, const char* flag) {
     for (int i = 1; i < argc; ++i)
         if (std::strcmp(argv[i], flag) == 0) return true;
     return false;
+}
+
+/// What every chapter does first: picks the BLAS kernel (may re-execute once), then reads --check.
+inline bool start(int argc, char** argv) {
+    gt::select_blas_kernel(argv);
+    return has_flag(argc, argv, "--check");
+}
+
+/// n points of the Swiss roll: x (n, 2) and its target t (n, 1).
+inline gt::data::Dataset<double> swissroll(std::size_t n) {
+    gt::data::LoadOptions opts;
+    opts.n = n;
+    return gt::data::load<double>("swissroll", opts).train;
 }
 
 /// The first argument that is not a flag, or `fallback`.

@@ -34,18 +34,14 @@ const char* const kSource = "paper's CIFAR-10 value, read from its plot";
 // ---- settings ------------------------------------------------------------------------------------------
 
 struct Settings {
-    int seed, label_seed;
     std::vector<double> ps;
     std::vector<std::string> runs;  // "p0.25"
     long epochs;
-    double lr, momentum;
-    std::size_t batch, width, depth;
+    std::size_t depth;
 };
 
 Settings settings(const RunContext& ctx) {
-    Settings st{ctx.get<std::vector<int>>("seeds").at(0), ctx.get<int>("label_seed"), ctx.get<std::vector<double>>("ps"), {},
-                ctx.get<long>("epochs"), ctx.get<double>("lr"), ctx.get<double>("momentum"), ctx.get<std::size_t>("batch_size"),
-                ctx.get<std::size_t>("width"), ctx.get<std::size_t>("num_hidden")};
+    Settings st{ctx.get<std::vector<double>>("ps"), {}, ctx.get<long>("epochs"), ctx.get<std::size_t>("num_hidden")};
     for (double p : st.ps) st.runs.push_back(fmt::format("p{}", p));
     return st;
 }
@@ -54,23 +50,20 @@ Settings settings(const RunContext& ctx) {
 
 template <class T>
 void train(RunContext& ctx, const Settings& st, const data::Split<T>& split) {
-    const std::size_t in = numel(split.train.sample_shape()), classes = split.train.num_classes;
-    const long spe = static_cast<long>((split.train.size() + st.batch - 1) / st.batch);
-    long done = 0;
-    for (const auto& run : st.runs) done += epochs_done(ctx, run);
-    Progress prog(ctx.figure + " " + ctx.dataset(), static_cast<long>(st.ps.size()) * st.epochs * spe, done * spe);
+    const int seed = ctx.get<std::vector<int>>("seeds").at(0);
+    const std::size_t batch = ctx.get<std::size_t>("batch_size"), classes = split.train.num_classes;
+    Progress prog = runs_progress(ctx, ctx.figure + " " + ctx.dataset(), st.runs, static_cast<long>((split.train.size() + batch - 1) / batch));
     for (std::size_t i = 0; i < st.ps.size(); ++i) {
-        const double p = st.ps[i];
         const std::string& run = st.runs[i];
         // The same relabelling for a given (label_seed, p), independent of the other p values.
-        Rng lrng(static_cast<std::uint64_t>(st.label_seed) * 1000003u + static_cast<std::uint64_t>(std::llround(p * 1e6)));
+        Rng lrng(ctx.get<std::uint64_t>("label_seed") * 1000003u + static_cast<std::uint64_t>(std::llround(st.ps[i] * 1e6)));
         data::Dataset<T> train = split.train, test = split.test;
-        train.y = data::randomize_labels(split.train.y, classes, p, lrng);
-        test.y = data::randomize_labels(split.test.y, classes, p, lrng);
-        Rng rng(st.seed);
-        nn::DNN<T> model(in, st.width, classes, st.depth, true, nn::Activation::GELU, rng);
-        nn::SGD<T> opt(model.parameters(), nn::SGDOptions{st.lr, st.momentum, 0.0, false});
-        data::BatchLoader<T> loader(train, st.batch, true, static_cast<std::uint64_t>(st.seed));
+        train.y = data::randomize_labels(split.train.y, classes, st.ps[i], lrng);
+        test.y = data::randomize_labels(split.test.y, classes, st.ps[i], lrng);
+        Rng rng(seed);
+        nn::DNN<T> model(numel(train.sample_shape()), ctx.get<std::size_t>("width"), classes, st.depth, true, nn::Activation::GELU, rng);
+        nn::SGD<T> opt(model.parameters(), nn::SGDOptions{ctx.get<double>("lr"), ctx.get<double>("momentum"), 0.0, false});
+        data::BatchLoader<T> loader(train, batch, true, static_cast<std::uint64_t>(seed));
         train_tl_run<T>(ctx, run, model, opt, loader, prog, [&](long e, long step) {
             record_tl_accuracy(ctx, model, train, test, MetricSite{ctx.figure, run, "", e, step});
             ctx.metrics->add(run, e, step, "", "test_acc_clean", accuracy(model, split.test));
@@ -79,24 +72,9 @@ void train(RunContext& ctx, const Settings& st, const data::Split<T>& split) {
     prog.finish();
 }
 
-// ---- measure: p × epoch × layer arrays from metrics.csv ------------------------------------------------
+// ---- plot: one panel per p (measure: tl_curves, p × epoch × layer arrays from metrics.csv) -------------
 
-struct Curves {
-    Tensor<double> tl, acc;  // [p × epoch × layer], [p × epoch × train/test]
-    std::size_t ne;
-};
-
-Curves measure(RunContext& ctx, const Settings& st) {
-    const std::size_t ne = static_cast<std::size_t>(st.epochs + 1);
-    Curves m{layer_series(*ctx.metrics, st.runs, "tl", st.depth, ne), accuracy_series(*ctx.metrics, st.runs, ne), ne};
-    save_npy(ctx.folder->file("tl.npy"), m.tl);
-    save_npy(ctx.folder->file("accuracy.npy"), m.acc);
-    return m;
-}
-
-// ---- plot: one panel per p -------------------------------------------------------------------------------
-
-void plot_curves(RunContext& ctx, const Settings& st, const Curves& m) {
+void plot_curves(RunContext& ctx, const Settings& st, const TlCurves& m) {
     std::vector<std::string> cols = {"epoch", "train_acc", "test_acc"};
     for (std::size_t l = 1; l <= st.depth; ++l) cols.push_back(fmt::format("tl_L{}", l));
     DatFile dat(cols);
@@ -124,23 +102,23 @@ void plot_curves(RunContext& ctx, const Settings& st, const Curves& m) {
 // ---- summarise -------------------------------------------------------------------------------------------
 
 template <class T>
-Summary summarise(const RunContext& ctx, const Settings& st, const data::Dataset<T>& train, const Curves& m) {
-    const std::size_t last = m.ne - 1, depth = st.depth;
+Summary summarise(const RunContext& ctx, const Settings& st, const data::Dataset<T>& train, const TlCurves& m) {
+    const std::size_t last = m.ne - 1;
     Summary s;
-    s.setup = fmt::format(
-        "{}: labels relabelled uniformly with probability p in train and test (seeded, label_seed {}); MLP {}→{}×{}→{}, GELU, "
-        "bias; SGD lr {}, momentum {}, batch {}, {} epochs, seed {}, {} training samples; TL per hidden layer (λ = 0, centred "
-        "one-hot of the noisy training labels, code semantics) on the training set; dtype {}.",
-        ctx.dataset(), st.label_seed, numel(train.sample_shape()), st.width, depth, train.num_classes, st.lr, st.momentum, st.batch,
-        st.epochs, st.seed, train.size(), ctx.config.value("dtype", "float"));
     s.images = {"fig12.png"};
+    s.setup = fmt::format(
+        "{}: labels relabelled uniformly with probability p in train and test (seeded, label_seed {}); {}; TL per hidden layer "
+        "(λ = 0, centred one-hot of the noisy training labels, code semantics) on the training set; dtype {}.",
+        ctx.dataset(), ctx.get<int>("label_seed"),
+        gelu_mlp_setup(ctx, train, fmt::format("SGD lr {}, momentum {}", ctx.get<double>("lr"), ctx.get<double>("momentum"))),
+        ctx.config.value("dtype", "float"));
     std::map<double, double> last_tl;
     for (std::size_t i = 0; i < st.ps.size(); ++i) {
         const auto it = kPaper.find(st.ps[i]);
         const bool have = it != kPaper.end();
-        last_tl[st.ps[i]] = m.tl(i, last, depth - 1);
+        last_tl[st.ps[i]] = m.tl(i, last, st.depth - 1);
         std::string ours;
-        for (std::size_t l = 0; l < depth; ++l) ours += (l ? " / " : "") + fmt_num(m.tl(i, last, l), 2);
+        for (std::size_t l = 0; l < st.depth; ++l) ours += (l ? " / " : "") + fmt_num(m.tl(i, last, l), 2);
         s.rows.push_back({fmt::format("p = {}: TL layers 1/2/3, epoch {} (paper: 200)", st.ps[i], st.epochs), ours,
                           have ? fmt::format("{} / {} / {}", fmt_num(it->second.l1, 2), fmt_num(it->second.l2, 2), fmt_num(it->second.l3, 2)) : "—",
                           have ? kSource : "not in the paper"});
@@ -149,16 +127,14 @@ Summary summarise(const RunContext& ctx, const Settings& st, const data::Dataset
                           have ? fmt_num(it->second.train, 2) + " / " + fmt_num(it->second.test, 2) : "—", have ? kSource : "not in the paper"});
     }
     // Claim: last-layer TL decreases as p grows from 0 to 0.5 (over the p values run in that range).
-    std::vector<std::pair<double, double>> low;
-    for (const auto& [p, v] : last_tl)
-        if (p <= 0.5) low.emplace_back(p, v);
-    bool dec = low.size() >= 2;
+    bool dec = true;
     std::string seq;
-    for (std::size_t i = 0; i < low.size(); ++i) {
-        if (i && !(low[i].second < low[i - 1].second)) dec = false;
-        seq += (i ? " > " : "") + fmt::format("{} (p={})", fmt_num(low[i].second, 3), low[i].first);
+    std::size_t low = 0;
+    for (auto it = last_tl.begin(); it != last_tl.end() && it->first <= 0.5; ++it, ++low) {
+        if (low && !(it->second < std::prev(it)->second)) dec = false;
+        seq += (low ? " > " : "") + fmt::format("{} (p={})", fmt_num(it->second, 3), it->first);
     }
-    s.claims.push_back({"Last-layer TL at the end decreases as p grows from 0 to 0.5", dec, low.size() >= 2 ? seq : "needs two p values in [0, 0.5]"});
+    s.claims.push_back({"Last-layer TL at the end decreases as p grows from 0 to 0.5", dec && low >= 2, low >= 2 ? seq : "needs two p values in [0, 0.5]"});
     if (last_tl.count(0.0) && last_tl.count(1.0)) {
         const std::size_t i1 = static_cast<std::size_t>(std::find(st.ps.begin(), st.ps.end(), 1.0) - st.ps.begin());
         const double t0 = m.acc(0, last, 1), t1 = m.acc(i1, last, 1);
@@ -179,7 +155,7 @@ Summary run_fig12(RunContext& ctx) {
     const Settings st = settings(ctx);
     const data::Split<T> split = load_split<T>(ctx);
     train(ctx, st, split);
-    const Curves m = measure(ctx, st);
+    const TlCurves m = tl_curves(ctx, st.runs, st.depth, static_cast<std::size_t>(st.epochs + 1));
     plot_curves(ctx, st, m);
     return summarise(ctx, st, split.train, m);
 }
@@ -196,15 +172,8 @@ class Fig12 : public Figure {
     json defaults(const std::string& preset, const std::string&) const override {
         json d = {{"seeds", {0}}, {"ps", {0.0, 0.25, 0.5, 0.75, 0.9, 1.0}}, {"epochs", 200}, {"lr", 0.005}, {"momentum", 0.95},
                   {"batch_size", 64}, {"width", 256}, {"num_hidden", 3}, {"label_seed", 0}, {"train_subset", 0}, {"subset_seed", 0}};
-        if (preset == "smoke") {
-            d["ps"] = {0.0, 1.0};
-            d["epochs"] = 1;
-            d["train_subset"] = 1000;
-        } else if (preset == "quick") {
-            d["ps"] = {0.0, 0.25, 0.5, 1.0};
-            d["epochs"] = 8;
-            d["train_subset"] = 6000;
-        }
+        if (preset == "smoke") d.update({{"ps", {0.0, 1.0}}, {"epochs", 1}, {"train_subset", 1000}});
+        if (preset == "quick") d.update({{"ps", {0.0, 0.25, 0.5, 1.0}}, {"epochs", 8}, {"train_subset", 6000}});
         return d;
     }
     void check(const json& c) const override {

@@ -51,7 +51,6 @@ struct Settings {
 Settings settings(const RunContext& ctx) {
     Settings st{ctx.get<std::vector<double>>("weight_decays"), {}, ctx.get<long>("epochs"), ctx.get<std::size_t>("num_hidden"),
                 ctx.get<std::size_t>("smooth"), {}};
-    if (st.depth < 3) throw UsageError(fmt::format("config 'num_hidden': {} (the TL gap needs at least 3 hidden layers)", st.depth));
     st.data.seed = ctx.get<std::uint64_t>("split_seed");
     st.data.modulus = ctx.get<int>("modulus");
     for (double wd : st.wds) st.runs.push_back(fmt::format("wd{}", wd));
@@ -93,13 +92,8 @@ DataShape train(RunContext& ctx, const Settings& st, bool (*reuse)(RunContext&) 
     ao.lr = ctx.get<double>("lr");
     ao.beta1 = ctx.get<double>("beta1");
     ao.beta2 = ctx.get<double>("beta2");
-    const long spe = static_cast<long>((split.train.size() + batch - 1) / batch);
-    long done = 0;
-    for (const auto& run : st.runs) done += epochs_done(ctx, run);
-    Progress prog(ctx.figure + " modadd", static_cast<long>(st.wds.size()) * st.epochs * spe, done * spe);
+    Progress prog = runs_progress(ctx, ctx.figure + " modadd", st.runs, static_cast<long>((split.train.size() + batch - 1) / batch));
     for (std::size_t i = 0; i < st.wds.size(); ++i) {
-        if (!(st.wds[i] >= 0.0 && st.wds[i] < 100.0))
-            throw UsageError(fmt::format("config 'weight_decays': {} is not in [0, 100)", st.wds[i]));
         const std::string& run = st.runs[i];
         Rng rng(seed);
         nn::DNN<T> model(in, width, classes, st.depth, true, nn::Activation::ReLU, rng);
@@ -137,10 +131,8 @@ double mean_range(const std::vector<double>& v, long a, long b) {  // mean of v[
     return b >= a ? s / (b - a + 1) : NAN;
 }
 
-struct Grok {
-    Tensor<double> tl, acc;                            // [wd × epoch × layer], [wd × epoch × train/test]
+struct Grok : TlCurves {                               // tl [wd × epoch × layer], acc [wd × epoch × train/test]
     std::vector<std::vector<std::vector<double>>> sm;  // [wd][layer][epoch], smoothed
-    std::size_t ne;
 
     double gap(std::size_t i, std::size_t e) const { return sm[i][2][e] - sm[i][1][e]; }  // TL gap L3 − L2
     double gen_error(std::size_t i, std::size_t e) const { return acc(i, e, 0) - acc(i, e, 1); }
@@ -158,7 +150,7 @@ struct Grok {
 
 Grok measure(RunContext& ctx, const Settings& st) {
     const std::size_t ne = static_cast<std::size_t>(st.epochs + 1);
-    Grok m{layer_series(*ctx.metrics, st.runs, "tl", st.depth, ne), accuracy_series(*ctx.metrics, st.runs, ne), {}, ne};
+    Grok m{tl_curves(ctx, st.runs, st.depth, ne), {}};
     for (std::size_t i = 0; i < st.wds.size(); ++i) {
         m.sm.emplace_back();
         for (std::size_t l = 0; l < st.depth; ++l) {
@@ -167,8 +159,6 @@ Grok measure(RunContext& ctx, const Settings& st) {
             m.sm[i].push_back(smooth(raw, st.win));
         }
     }
-    save_npy(ctx.folder->file("tl.npy"), m.tl);
-    save_npy(ctx.folder->file("accuracy.npy"), m.acc);
     return m;
 }
 
@@ -383,15 +373,9 @@ class GrokFigure : public Figure {
         json d = {{"seeds", {0}}, {"weight_decays", {0.0, 0.25, 0.5, 0.75, 1.0}}, {"epochs", 500}, {"lr", 0.001}, {"beta1", 0.9},
                   {"beta2", 0.98}, {"batch_size", 32}, {"width", 256}, {"num_hidden", 3}, {"modulus", 61}, {"split_seed", 0},
                   {"smooth", 20}, {"checkpoint_every", 10}, {"dtype", "double"}};  // float64 as the paper's code
-        if (preset == "smoke") {
-            d["weight_decays"] = {0.0, 0.5};
-            d["epochs"] = 3;
-            d["smooth"] = 2;
-            d["checkpoint_every"] = 1;
-        } else if (preset == "quick") {
-            d["weight_decays"] = {0.0, 0.5};
-            d["epochs"] = 250;  // memorisation, the rising TL and the grokking jump (wd 0.5: ≈ epoch 185 here)
-        }
+        if (preset == "smoke") d.update({{"weight_decays", {0.0, 0.5}}, {"epochs", 3}, {"smooth", 2}, {"checkpoint_every", 1}});
+        // quick: memorisation, the rising TL and the grokking jump (wd 0.5: ≈ epoch 185 here)
+        if (preset == "quick") d.update({{"weight_decays", {0.0, 0.5}}, {"epochs", 250}});
         return d;
     }
     void check(const json& c) const override {

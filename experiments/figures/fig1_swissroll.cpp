@@ -221,35 +221,23 @@ Summary run_fig1(RunContext& ctx) {
     return s;
 }
 
-class Fig1 : public Figure {
-   public:
-    FigureInfo info() const override {
-        FigureInfo i;
-        i.id = "fig1";
-        i.title = "Virtual update unrolls the Swiss roll";
-        i.shows = "x̃ = x − γΣ∇ₓL on a 2-D Swiss roll becomes a line ordered by the target; first-layer Gram contours follow";
-        i.estimate = {{"smoke", "~1 s"}, {"quick", "~1 s"}, {"paper", "~1 s"}};
-        return i;
-    }
-    json defaults(const std::string& preset, const std::string&) const override {
-        json d = {{"seeds", {0}}, {"epochs", 100}, {"lr", 0.05}, {"gamma_vis", 700.0},
-                  {"frames", {0, 10, 20, 30, 40, 50}}, {"n", 1000}, {"data_seed", 0}};
-        if (preset == "smoke") d["n"] = 300;
-        return d;
-    }
-    void check(const json& c) const override {
-        const long steps = c.at("epochs").get<long>();
-        for (long f : c.at("frames").get<std::vector<long>>())
-            if (f < 0 || f >= steps)
-                throw UsageError(fmt::format("config 'frames': frame {} is outside the {} training steps (expected 0 to {}; "
-                                             "--epochs sets the steps)", f, steps, steps - 1));
-        if (c.at("n").get<long>() < 10) throw UsageError(fmt::format("config 'n': {} (expected at least 10 points)", c.at("n").dump()));
-    }
-    Summary run(RunContext& ctx) const override {
-        return ctx.use_double() ? run_fig1<double>(ctx) : run_fig1<float>(ctx);
-    }
-};
-GT_REGISTER_FIGURE(Fig1);
+void check_fig1(const json& c) {
+    const long steps = c.at("epochs").get<long>();
+    for (long f : c.at("frames").get<std::vector<long>>())
+        if (f < 0 || f >= steps)
+            throw UsageError(fmt::format("config 'frames': frame {} is outside the {} training steps (expected 0 to {}; "
+                                         "--epochs sets the steps)", f, steps, steps - 1));
+    if (c.at("n").get<long>() < 10) throw UsageError(fmt::format("config 'n': {} (expected at least 10 points)", c.at("n").dump()));
+}
+
+const FigureSpec kFig1{
+    {"fig1", "Virtual update unrolls the Swiss roll",
+     "x̃ = x − γΣ∇ₓL on a 2-D Swiss roll becomes a line ordered by the target; first-layer Gram contours follow",
+     {}, {}, {{"smoke", "~1 s"}, {"quick", "~1 s"}, {"paper", "~1 s"}}},
+    {{"seeds", {0}}, {"epochs", 100}, {"lr", 0.05}, {"gamma_vis", 700.0}, {"frames", {0, 10, 20, 30, 40, 50}}, {"n", 1000}, {"data_seed", 0}},
+    {{"smoke", {{"n", 300}}}},
+    nullptr, check_fig1, run_fig1<float>, run_fig1<double>};
+GT_DECLARE_FIGURE(kFig1);
 
 }  // namespace
 }  // namespace gt::experiments

@@ -302,57 +302,33 @@ Summary run_fig6(RunContext& ctx) {
     return summarise_fig6(ctx, r, ss, classes);
 }
 
-/// The presets of both figures: 5 seeds × 20 epochs on the full set (paper); fewer for smoke and quick.
-json whitening_defaults(const std::string& preset, json d, std::size_t smoke_subset, long quick_epochs, std::size_t quick_subset) {
-    if (preset == "smoke") {
-        d["seeds"] = {0};
-        d["epochs"] = 1;
-        d["train_subset"] = smoke_subset;
-    } else if (preset == "quick") {
-        d["seeds"] = {0, 1};
-        d["epochs"] = quick_epochs;
-        d["train_subset"] = quick_subset;
-    }
-    return d;
-}
+// 5 seeds × 20 epochs on the full set (paper); fewer for smoke and quick.
+const FigureSpec kFig2{
+    {"fig2", "Gram whitening vs plain SGD (MLP)",
+     "test accuracy of the whitened (Gram-altering) update vs standard SGD, mean ± std over seeds",
+     {"mnist", "fashion-mnist", "cifar10", "cifar100", "svhn"},
+     {{"smoke", {"mnist"}}, {"quick", {"mnist", "fashion-mnist"}}, {"paper", {"mnist", "fashion-mnist", "cifar10", "cifar100", "svhn"}}},
+     {{"smoke", "~5 s"}, {"quick", "~70 s per dataset"}, {"paper", "~45 min per dataset"}}},
+    {{"seeds", {0, 1, 2, 3, 4}}, {"epochs", 20}, {"lr", 0.01}, {"momentum", 0.95}, {"batch_size", 64}, {"width", 256},
+     {"train_subset", 0}, {"subset_seed", 0}},
+    {{"smoke", {{"seeds", {0}}, {"epochs", 1}, {"train_subset", 2000}}}, {"quick", {{"seeds", {0, 1}}, {"epochs", 4}, {"train_subset", 10000}}}},
+    [](json& d, const std::string& dataset) {
+        if (dataset == "cifar100") d["momentum"] = 0.8;
+    },
+    nullptr, run_fig2<float>, run_fig2<double>};
+GT_DECLARE_FIGURE(kFig2);
 
-class Fig2 : public Figure {
-   public:
-    FigureInfo info() const override {
-        return {"fig2", "Gram whitening vs plain SGD (MLP)",
-                "test accuracy of the whitened (Gram-altering) update vs standard SGD, mean ± std over seeds",
-                {"mnist", "fashion-mnist", "cifar10", "cifar100", "svhn"},
-                {{"smoke", {"mnist"}}, {"quick", {"mnist", "fashion-mnist"}}, {"paper", {"mnist", "fashion-mnist", "cifar10", "cifar100", "svhn"}}},
-                {{"smoke", "~5 s"}, {"quick", "~70 s per dataset"}, {"paper", "~45 min per dataset"}}};
-    }
-    json defaults(const std::string& preset, const std::string& dataset) const override {
-        return whitening_defaults(preset,
-                                  {{"seeds", {0, 1, 2, 3, 4}}, {"epochs", 20}, {"lr", 0.01}, {"momentum", dataset == "cifar100" ? 0.8 : 0.95},
-                                   {"batch_size", 64}, {"width", 256}, {"train_subset", 0}, {"subset_seed", 0}},
-                                  2000, 4, 10000);
-    }
-    Summary run(RunContext& ctx) const override { return ctx.use_double() ? run_fig2<double>(ctx) : run_fig2<float>(ctx); }
-};
-GT_REGISTER_FIGURE(Fig2);
-
-class Fig6 : public Figure {
-   public:
-    FigureInfo info() const override {
-        return {"fig6", "Gram whitening vs plain SGD (CNN)",
-                "test accuracy of the whitened update vs standard SGD on a 3-conv CNN: negligible difference",
-                {"mnist", "fashion-mnist", "svhn", "cifar10", "cifar100"},
-                {{"smoke", {"mnist"}}, {"quick", {"mnist", "fashion-mnist"}}, {"paper", {"mnist", "fashion-mnist", "svhn", "cifar10", "cifar100"}}},
-                {{"smoke", "~5 s"}, {"quick", "~10 s per dataset"}, {"paper", "~30 min per dataset"}}};
-    }
-    json defaults(const std::string& preset, const std::string&) const override {
-        return whitening_defaults(preset,
-                                  {{"seeds", {0, 1, 2, 3, 4}}, {"epochs", 20}, {"lr", 0.01}, {"momentum", 0.95}, {"batch_size", 64},
-                                   {"channels", 16}, {"train_subset", 0}, {"subset_seed", 0}},
-                                  500, 3, 5000);
-    }
-    Summary run(RunContext& ctx) const override { return ctx.use_double() ? run_fig6<double>(ctx) : run_fig6<float>(ctx); }
-};
-GT_REGISTER_FIGURE(Fig6);
+const FigureSpec kFig6{
+    {"fig6", "Gram whitening vs plain SGD (CNN)",
+     "test accuracy of the whitened update vs standard SGD on a 3-conv CNN: negligible difference",
+     {"mnist", "fashion-mnist", "svhn", "cifar10", "cifar100"},
+     {{"smoke", {"mnist"}}, {"quick", {"mnist", "fashion-mnist"}}, {"paper", {"mnist", "fashion-mnist", "svhn", "cifar10", "cifar100"}}},
+     {{"smoke", "~5 s"}, {"quick", "~10 s per dataset"}, {"paper", "~30 min per dataset"}}},
+    {{"seeds", {0, 1, 2, 3, 4}}, {"epochs", 20}, {"lr", 0.01}, {"momentum", 0.95}, {"batch_size", 64}, {"channels", 16},
+     {"train_subset", 0}, {"subset_seed", 0}},
+    {{"smoke", {{"seeds", {0}}, {"epochs", 1}, {"train_subset", 500}}}, {"quick", {{"seeds", {0, 1}}, {"epochs", 3}, {"train_subset", 5000}}}},
+    nullptr, nullptr, run_fig6<float>, run_fig6<double>};
+GT_DECLARE_FIGURE(kFig6);
 
 }  // namespace
 }  // namespace gt::experiments

@@ -62,14 +62,12 @@ struct Settings {
     int seed;
     std::string run;  // "seed0"
     long epochs;
-    double lr;
-    std::size_t batch, width, depth;
+    std::size_t depth;
 };
 
 Settings settings(const RunContext& ctx) {
     const int seed = ctx.get<std::vector<int>>("seeds").at(0);
-    return {seed, fmt::format("seed{}", seed), ctx.get<long>("epochs"), ctx.get<double>("lr"), ctx.get<std::size_t>("batch_size"),
-            ctx.get<std::size_t>("width"), ctx.get<std::size_t>("num_hidden")};
+    return {seed, fmt::format("seed{}", seed), ctx.get<long>("epochs"), ctx.get<std::size_t>("num_hidden")};
 }
 
 /// "SGD lr 0.0005<sep>momentum 0.8", "Adam lr 0.0005".
@@ -92,25 +90,20 @@ std::unique_ptr<nn::Optimizer<T>> make_adam(const std::vector<nn::Parameter<T>*>
 template <class T, class MakeOptimizer>
 void train(RunContext& ctx, const Settings& st, const data::Split<T>& split, MakeOptimizer make_optimizer) {
     Rng rng(st.seed);
-    nn::DNN<T> model(numel(split.train.sample_shape()), st.width, split.train.num_classes, st.depth, true, nn::Activation::GELU, rng);
+    nn::DNN<T> model(numel(split.train.sample_shape()), ctx.get<std::size_t>("width"), split.train.num_classes, st.depth, true,
+                     nn::Activation::GELU, rng);
     const auto lin = model.linears();
     const auto opt = make_optimizer(model.parameters(), ctx);
-    data::BatchLoader<T> loader(split.train, st.batch, true, static_cast<std::uint64_t>(st.seed));
-    const long spe = static_cast<long>(loader.num_batches());
-    Progress prog(ctx.figure + " " + ctx.dataset(), st.epochs * spe, epochs_done(ctx, st.run) * spe);
+    data::BatchLoader<T> loader(split.train, ctx.get<std::size_t>("batch_size"), true, static_cast<std::uint64_t>(st.seed));
+    Progress prog = runs_progress(ctx, ctx.figure + " " + ctx.dataset(), {st.run}, static_cast<long>(loader.num_batches()));
     // Per hidden layer TL and surrogate on the training set from one pass without gradients.
     train_tl_run<T>(ctx, st.run, model, *opt, loader, prog, [&](long e, long step) {
-        const HiddenLayerPass pass = hidden_layer_pass(model, split.train, split.train.y);
-        for (std::size_t l = 0; l < pass.stats.size(); ++l) {
-            const MetricSite at = MetricSite{ctx.figure, st.run, "", e, step}.at_layer(l + 1);
-            const int layer = static_cast<int>(l + 1);
-            ctx.metrics->add(st.run, e, step, layer, "tl", tl_at(at, pass.stats[l]).tl);
-            const auto sr = surrogate_at(at, pass.stats[l], Tensor<double>(xt::cast<double>(lin[l + 1]->weight.value)));
-            ctx.metrics->add(st.run, e, step, layer, "surrogate", sr.s);
-            ctx.metrics->add(st.run, e, step, layer, "surrogate_mean", sr.s_mean);
-        }
-        ctx.metrics->add(st.run, e, step, "", "train_acc", pass.accuracy);
-        ctx.metrics->add(st.run, e, step, "", "test_acc", accuracy(model, split.test));
+        record_tl_accuracy(ctx, model, split.train, split.test, MetricSite{ctx.figure, st.run, "", e, step}, 1000,
+                           [&](std::size_t l, const analysis::LayerStatistics<double>& stats, const MetricSite& at) {
+                               const auto sr = surrogate_at(at, stats, Tensor<double>(xt::cast<double>(lin[l + 1]->weight.value)));
+                               ctx.metrics->add(st.run, e, step, static_cast<int>(l + 1), "surrogate", sr.s);
+                               ctx.metrics->add(st.run, e, step, static_cast<int>(l + 1), "surrogate_mean", sr.s_mean);
+                           });
     });
     prog.finish();
 }
@@ -166,12 +159,9 @@ template <class T>
 Summary summarise(const RunContext& ctx, const LayerVariant& v, const Settings& st, const data::Dataset<T>& train, const Layers& m) {
     const std::size_t last = m.ne - 1, depth = st.depth;
     Summary s;
-    s.setup = fmt::format(
-        "{}: MLP {}→{}×{}→{}, GELU, bias; {}, batch {}, {} epochs, seed {}, {} training samples. Per hidden layer: TL "
-        "(λ = 0, centred one-hot target, no intercept, code semantics) and S = Σ_c‖W_(l+1)Hᵀy_c‖² on the whole training "
-        "set, streamed (HᵀH, HᵀY accumulated in double); dtype {}.",
-        ctx.dataset(), numel(train.sample_shape()), st.width, depth, train.num_classes, optimizer_text(v, ctx, ", "), st.batch, st.epochs,
-        st.seed, train.size(), ctx.config.value("dtype", "float"));
+    s.setup = fmt::format("{}: {}. Per hidden layer: TL (λ = 0, centred one-hot target, no intercept, code semantics) and S = "
+                          "Σ_c‖W_(l+1)Hᵀy_c‖² on the whole training set, streamed (HᵀH, HᵀY accumulated in double); dtype {}.",
+                          ctx.dataset(), gelu_mlp_setup(ctx, train, optimizer_text(v, ctx, ", ")), ctx.config.value("dtype", "float"));
     s.images = {v.id + ".png"};
     const auto it = v.paper.find(ctx.dataset());
     const bool have = it != v.paper.end();
@@ -202,7 +192,7 @@ Summary summarise(const RunContext& ctx, const LayerVariant& v, const Settings& 
 
     if (!have) s.differences.push_back(fmt::format("{} stands in for CIFAR-10/CIFAR-100 (not available on this machine).", ctx.dataset()));
     note_epochs(s, ctx, st.epochs, 100);
-    s.differences.push_back(v.lr_note(st.lr));
+    s.differences.push_back(v.lr_note(ctx.get<double>("lr")));
     s.differences.push_back("Surrogate: we report the paper's S_cls = Σ_c y_cᵀG_id y_c (metrics.csv also has the code's S/C as surrogate_mean).");
     if (train.size() < 50000)
         s.differences.push_back(fmt::format("Trained and measured on a seeded subset of {} training images.", train.size()));
@@ -221,9 +211,12 @@ Summary run_layers(RunContext& ctx, const LayerVariant& v, MakeOptimizer make_op
 
 // ---- the two figures -----------------------------------------------------------------------------------
 
+template <class T>
+using OptimizerFactory = std::unique_ptr<nn::Optimizer<T>> (*)(const std::vector<nn::Parameter<T>*>&, const RunContext&);
+
 class LayerFigure : public Figure {
    public:
-    explicit LayerFigure(const LayerVariant& v) : v_(v) {}
+    LayerFigure(const LayerVariant& v, OptimizerFactory<float> f, OptimizerFactory<double> d) : v_(v), float_(f), double_(d) {}
     FigureInfo info() const override {
         return {v_.id, v_.title, v_.shows, {"mnist", "fashion-mnist", "cifar10", "cifar100"},
                 {{"smoke", {"mnist"}}, {"quick", {"mnist", "fashion-mnist"}}, {"paper", {"mnist", "fashion-mnist", "cifar10", "cifar100"}}},
@@ -237,27 +230,18 @@ class LayerFigure : public Figure {
         if (preset == "quick") d.update(v_.quick);
         return d;
     }
+    Summary run(RunContext& ctx) const override {
+        return ctx.use_double() ? run_layers<double>(ctx, v_, double_) : run_layers<float>(ctx, v_, float_);
+    }
 
-   protected:
+   private:
     const LayerVariant& v_;
+    OptimizerFactory<float> float_;
+    OptimizerFactory<double> double_;
 };
 
-struct Fig4 : LayerFigure {
-    Fig4() : LayerFigure(kFig4) {}
-    Summary run(RunContext& ctx) const override {
-        return ctx.use_double() ? run_layers<double>(ctx, v_, make_sgd<double>) : run_layers<float>(ctx, v_, make_sgd<float>);
-    }
-};
-
-struct Fig9 : LayerFigure {
-    Fig9() : LayerFigure(kFig9) {}
-    Summary run(RunContext& ctx) const override {
-        return ctx.use_double() ? run_layers<double>(ctx, v_, make_adam<double>) : run_layers<float>(ctx, v_, make_adam<float>);
-    }
-};
-
-GT_REGISTER_FIGURE(Fig4);
-GT_REGISTER_FIGURE(Fig9);
+const bool gt_registered_fig4 = register_figure(std::make_unique<LayerFigure>(kFig4, make_sgd<float>, make_sgd<double>));
+const bool gt_registered_fig9 = register_figure(std::make_unique<LayerFigure>(kFig9, make_adam<float>, make_adam<double>));
 
 }  // namespace
 }  // namespace gt::experiments

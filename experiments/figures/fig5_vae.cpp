@@ -5,9 +5,11 @@
 // Fig. 10: TL and reconstruction error over epochs per β, and decoded test images; it reuses the β runs
 // of a finished fig5 folder with the same training settings.
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include <fmt/format.h>
+#include <xtensor/xview.hpp>
 
 #include "autodiff/autodiff.hpp"
 #include "experiments/figure.hpp"
@@ -23,19 +25,28 @@
 namespace gt::experiments {
 namespace {
 
-template <class V>
-using PaperTable = std::map<std::string, std::map<double, V>>;  // dataset → β → value
-// Figure 10's TL of μ (MNIST epoch 10, CIFAR-10 epoch 30) and validation reconstruction error, read
-// from the paper's plot; Figure 5's row labels (TL of μ at the best epoch).
-const PaperTable<double> kPaperTl = {
-    {"mnist", {{0.05, 0.61}, {0.1, 0.605}, {0.5, 0.59}, {1.0, 0.577}, {5.0, 0.53}, {10.0, 0.51}}},
-    {"cifar10", {{0.05, 0.71}, {0.1, 0.71}, {0.5, 0.685}, {1.0, 0.667}, {5.0, 0.562}, {10.0, 0.517}}}};
-const PaperTable<std::string> kPaperRecon = {{"mnist", {{0.05, "≈82"}, {10.0, "≈183"}}}, {"cifar10", {{0.05, "≈1780"}, {10.0, "≈1900"}}}};
-const PaperTable<double> kFig5Labels = {{"mnist", {{0.05, 0.61}, {1.0, 0.58}, {10.0, 0.51}}}};
+/// The paper's numbers per dataset and β, read from its plots: Figure 10's TL of μ (MNIST epoch 10,
+/// CIFAR-10 epoch 30) and validation reconstruction error ("" = none), Figure 5's row label (TL of μ at
+/// the best epoch; NaN = none).
+struct PaperBeta {
+    double tl;
+    const char* recon;
+    double fig5_label;
+};
+const std::map<std::string, std::map<double, PaperBeta>> kPaper = {
+    {"mnist", {{0.05, {0.61, "≈82", 0.61}}, {0.1, {0.605, "", NAN}}, {0.5, {0.59, "", NAN}}, {1.0, {0.577, "", 0.58}},
+               {5.0, {0.53, "", NAN}}, {10.0, {0.51, "≈183", 0.51}}}},
+    {"cifar10", {{0.05, {0.71, "≈1780", NAN}}, {0.1, {0.71, "", NAN}}, {0.5, {0.685, "", NAN}}, {1.0, {0.667, "", NAN}},
+                 {5.0, {0.562, "", NAN}}, {10.0, {0.517, "≈1900", NAN}}}}};
+
+const PaperBeta* paper(const std::string& ds, double beta) {
+    const auto d = kPaper.find(ds);
+    return d == kPaper.end() || !d->second.count(beta) ? nullptr : &d->second.at(beta);
+}
 
 /// The β runs' curves (runs in config order), as the plots, rows and claims read them.
 struct Curves {
-    std::vector<double> betas, final_tl, best_tl, final_val;
+    std::vector<double> betas, best_tl, final_tl, final_val;
     Tensor<double> arr;                // β × epoch × (tl_mu, train_recon (NaN at 0), val_recon)
     std::vector<std::size_t> by_beta;  // run indices in ascending β
 };
@@ -61,17 +72,11 @@ const VaeClaim kReconGrows = {"Validation reconstruction error grows with β (sm
                      fmt::format("{:.1f} (β={}) vs {:.1f} (β={})", c.final_val[a], c.betas[a], c.final_val[b], c.betas[b])};
 }};
 
-template <class V>
-const V* paper(const PaperTable<V>& t, const std::string& ds, double beta) {
-    const auto d = t.find(ds);
-    return d == t.end() || !d->second.count(beta) ? nullptr : &d->second.at(beta);
-}
-
 std::string beta_name(double b) { return fmt::format("beta{}", b); }
 
 /// Σ over n elements of PyTorch's BCE (log clamped at −100) of recon r against target x.
-template <class T>
-double bce_sum(const T* r, const T* x, std::size_t n) {
+template <class R, class X>
+double bce_sum(const R* r, const X* x, std::size_t n) {
     double s = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const double p = r[i], t = x[i];
@@ -80,22 +85,14 @@ double bce_sum(const T* r, const T* x, std::size_t n) {
     return s;
 }
 
-/// Rows [s, s + b) of d.x flattened to (b, D).
-template <class T>
-Tensor<T> rows(const data::Dataset<T>& d, std::size_t s, std::size_t b) {
-    const std::size_t per = numel(d.sample_shape());
-    Tensor<T> x = Tensor<T>::from_shape({b, per});
-    std::copy(d.x.data() + s * per, d.x.data() + (s + b) * per, x.data());
-    return x;
-}
-
 /// f(first row, rows) over d in batches of 1000, on a tape without gradients.
 template <class T, class F>
 void batches_of_1000(const data::Dataset<T>& d, Tape<T>& tape, const F& f) {
     NoGradGuard<T> guard(tape);
+    const auto flat = xt::reshape_view(d.x, {d.size(), numel(d.sample_shape())});
     for (std::size_t s = 0; s < d.size(); s += 1000) {
         tape.reset();
-        f(s, rows(d, s, std::min<std::size_t>(1000, d.size() - s)));
+        f(s, Tensor<T>(xt::view(flat, xt::range(s, std::min<std::size_t>(s + 1000, d.size())), xt::all())));
     }
 }
 
@@ -208,9 +205,7 @@ std::vector<double> reuse_fig5(RunContext& ctx, const std::vector<double>& betas
 
 /// Each β run's series from the metrics; writes vae_curves.npy and <fig>_curves.dat.
 Curves load_curves(RunContext& ctx, const std::string& fig, const std::vector<double>& betas, std::size_t ne) {
-    Curves c;
-    c.betas = betas;
-    c.arr = Tensor<double>::from_shape({betas.size(), ne, 3});
+    Curves c{betas, {}, {}, {}, Tensor<double>::from_shape({betas.size(), ne, 3}), {}};
     DatFile dat({"epoch", "tl_mu", "train_recon", "val_recon"});
     for (std::size_t i = 0; i < betas.size(); ++i) {
         const std::string run = beta_name(betas[i]);
@@ -223,10 +218,8 @@ Curves load_curves(RunContext& ctx, const std::string& fig, const std::vector<do
             c.arr(i, e, 2) = va.at(e).second;
             dat.row({double(e), c.arr(i, e, 0), c.arr(i, e, 1), c.arr(i, e, 2)});
         }
-        std::size_t be = 0;
-        for (std::size_t k = 0; k < vl.size(); ++k)
-            if (vl[k].second < vl[be].second) be = k;
-        c.best_tl.push_back(tl.at(be + 1).second);
+        const auto best = std::min_element(vl.begin(), vl.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+        c.best_tl.push_back(tl.at(best - vl.begin() + 1).second);
         c.final_tl.push_back(c.arr(i, ne - 1, 0));
         c.final_val.push_back(c.arr(i, ne - 1, 2));
         c.by_beta.push_back(i);
@@ -268,35 +261,6 @@ VaeRuns<T> train_runs(RunContext& ctx, const std::string& fig, std::vector<doubl
     return r;
 }
 
-/// The setup, the claims and the differences from the paper, shared by both figures.
-template <class T>
-Summary summarise(const RunContext& ctx, const VaeRuns<T>& r, const std::vector<VaeClaim>& claims) {
-    const std::string ds = ctx.dataset(), preset = ctx.config.value("preset", "");
-    const long epochs = ctx.get<long>("epochs"), paper_epochs = ds == "cifar10" ? 30 : 10;
-    const double lr = ctx.get<double>("lr");
-    const std::size_t n = r.split.train.size();
-    Summary s;
-    s.setup = fmt::format(
-        "{}: β-VAE {}→512→512→32 (μ, logvar), decoder mirror, GELU, sigmoid output; Adam lr {}, batch {}, {} epochs, seed {}, "
-        "{} training samples; β ∈ {}. Reconstruction error = per-sample BCE sum (validation = test set, z sampled from a fixed "
-        "seed); TL of μ w.r.t. column-centred pixels (row-mean denominator as the code) on a fixed {}-sample training subset "
-        "(seed {}); dtype {}.",
-        ds, numel(r.split.train.sample_shape()), lr, ctx.get<std::size_t>("batch_size"), epochs, ctx.get<std::vector<int>>("seeds").at(0),
-        n, ctx.config.at("betas").dump(), r.sub.size(), ctx.get<std::uint64_t>("tl_seed"), ctx.config.value("dtype", "float"));
-    for (const VaeClaim& c : claims) {
-        const auto [pass, detail] = c.check(r.c);
-        s.claims.push_back({c.claim, pass, detail});
-    }
-    if (ds != "mnist" && ds != "cifar10") s.differences.push_back(fmt::format("{} is not in the paper's VAE figures (MNIST, CIFAR-10).", ds));
-    if (epochs != paper_epochs) s.differences.push_back(fmt::format("{} epochs instead of {} (preset {}).", epochs, paper_epochs, preset));
-    if (n < 50000) s.differences.push_back(fmt::format("Trained on a seeded subset of {} training images.", n));
-    if (lr != 1e-4)
-        s.differences.push_back(fmt::format("Adam lr {} instead of 1e-4 (preset {}), so that the short run trains the decoder far enough "
-                                            "to show digits.", lr, preset));
-    s.differences.push_back("Validation z is sampled from a fixed seed per epoch (the paper samples from the global RNG).");
-    return s;
-}
-
 /// The flattened first test image of each class in `classes`; missing(c) throws for a class without one.
 template <class T, class Missing>
 Tensor<T> first_images(const data::Dataset<T>& test, const std::vector<int>& classes, const Missing& missing) {
@@ -305,13 +269,32 @@ Tensor<T> first_images(const data::Dataset<T>& test, const std::vector<int>& cla
         at.push_back(std::find(test.y.begin(), test.y.end(), c) - test.y.begin());
         if (at.back() == test.size()) missing(c);
     }
-    return rows(data::select(test, at), 0, at.size());
+    return xt::reshape_view(data::select(test, at).x, {at.size(), numel(test.sample_shape())});
 }
 
-/// Loads the weights of β run `beta`'s state "<run><suffix>" under dir into vae; false when there is none.
-template <class T>
-bool load_vae(nn::VAE<T>& vae, const fs::path& dir, double beta, const std::string& suffix = "") {
-    return !nn::load_state<T>(dir, beta_name(beta) + suffix, vae.parameters(), nullptr).is_null();
+/// Per β run i: its VAE (the first of the states "<run><suffix>" saved, in the fig5 folder for reused runs)
+/// encodes x to μ and decodes latent(μ) without sampling; returns the decodings as β × rows × D.
+template <class T, class Latent>
+Tensor<double> decode_per_beta(const RunContext& ctx, const VaeRuns<T>& r, const Tensor<T>& x,
+                               const std::vector<std::string>& suffixes, const Latent& latent) {
+    const std::vector<double>& betas = r.c.betas;
+    Tensor<double> out;
+    for (std::size_t i = 0; i < betas.size(); ++i) {
+        const bool from5 = std::find(r.reused.begin(), r.reused.end(), betas[i]) != r.reused.end();
+        const fs::path dir = from5 ? fig5_sibling(ctx) / "checkpoints" : ctx.folder->checkpoint_dir();
+        Rng init(ctx.get<std::vector<int>>("seeds").at(0));
+        nn::VAE<T> vae(x.shape()[1], init);
+        if (std::none_of(suffixes.begin(), suffixes.end(), [&](const std::string& suffix) {
+                return !nn::load_state<T>(dir, beta_name(betas[i]) + suffix, vae.parameters(), nullptr).is_null();
+            }))
+            throw IoError(fmt::format("{}: no saved weights of β = {} under {}", ctx.figure, betas[i], dir.string()));
+        Tape<T> tape;
+        NoGradGuard<T> guard(tape);
+        const Tensor<T> img = vae.decode(tape, tape.input(latent(vae.encode(tape, tape.input(x)).first.value()))).value();
+        if (i == 0) out = Tensor<double>::from_shape({betas.size(), img.shape()[0], img.shape()[1]});
+        std::copy(img.begin(), img.end(), out.data() + i * img.size());
+    }
+    return out;
 }
 
 /// An image plot <stem>.png: a tile per row label × `cols`, tile(r, c, p) the pixels in [0, 1] (channels
@@ -346,7 +329,40 @@ void tile_plot(RunContext& ctx, const TilePlot& t, const Shape& ss, std::size_t 
     plot(ctx, {t.stem + ".png", t.stem + ".gp", t.width, t.height, body});
 }
 
-std::string beta_label(double beta, double tl) { return fmt::format("β = {}\\nTL = {:.3f}", beta, tl); }
+/// Row labels "β = 0.05\nTL = 0.612", after `first`.
+std::vector<std::string> beta_labels(const Curves& c, const std::vector<double>& tl, std::vector<std::string> first = {}) {
+    for (std::size_t i = 0; i < c.betas.size(); ++i) first.push_back(fmt::format("β = {}\\nTL = {:.3f}", c.betas[i], tl[i]));
+    return first;
+}
+
+/// The setup, the claims and the differences from the paper, shared by both figures.
+template <class T>
+Summary summarise(const RunContext& ctx, const VaeRuns<T>& r, const std::vector<VaeClaim>& claims) {
+    const std::string ds = ctx.dataset(), preset = ctx.config.value("preset", "");
+    const long epochs = ctx.get<long>("epochs"), paper_epochs = ds == "cifar10" ? 30 : 10;
+    const double lr = ctx.get<double>("lr");
+    const std::size_t n = r.split.train.size();
+    Summary s;
+    s.setup = fmt::format(
+        "{}: β-VAE {}→512→512→32 (μ, logvar), decoder mirror, GELU, sigmoid output; Adam lr {}, batch {}, {} epochs, seed {}, "
+        "{} training samples; β ∈ {}. Reconstruction error = per-sample BCE sum (validation = test set, z sampled from a fixed "
+        "seed); TL of μ w.r.t. column-centred pixels (row-mean denominator as the code) on a fixed {}-sample training subset "
+        "(seed {}); dtype {}.",
+        ds, numel(r.split.train.sample_shape()), lr, ctx.get<std::size_t>("batch_size"), epochs, ctx.get<std::vector<int>>("seeds").at(0),
+        n, ctx.config.at("betas").dump(), r.sub.size(), ctx.get<std::uint64_t>("tl_seed"), ctx.config.value("dtype", "float"));
+    for (const VaeClaim& c : claims) {
+        const auto [pass, detail] = c.check(r.c);
+        s.claims.push_back({c.claim, pass, detail});
+    }
+    if (ds != "mnist" && ds != "cifar10") s.differences.push_back(fmt::format("{} is not in the paper's VAE figures (MNIST, CIFAR-10).", ds));
+    if (epochs != paper_epochs) s.differences.push_back(fmt::format("{} epochs instead of {} (preset {}).", epochs, paper_epochs, preset));
+    if (n < 50000) s.differences.push_back(fmt::format("Trained on a seeded subset of {} training images.", n));
+    if (lr != 1e-4)
+        s.differences.push_back(fmt::format("Adam lr {} instead of 1e-4 (preset {}), so that the short run trains the decoder far enough "
+                                            "to show digits.", lr, preset));
+    s.differences.push_back("Validation z is sampled from a fixed seed per epoch (the paper samples from the global RNG).");
+    return s;
+}
 
 /// Fig. 5: per β, decoded λμ(class_right) + (1−λ)μ(class_left) from the best-validation-loss weights
 /// (interpolation.npy, fig5.png), and its rows.
@@ -356,100 +372,45 @@ Summary run_fig5(RunContext& ctx) {
     const Curves& c = r.c;
     const std::string ds = ctx.dataset();
     const int ca = ctx.get<int>("class_left"), cb = ctx.get<int>("class_right");
-    const std::size_t steps = ctx.get<std::size_t>("steps"), D = numel(r.split.test.sample_shape()), nb = c.betas.size();
+    const std::size_t steps = ctx.get<std::size_t>("steps"), D = numel(r.split.test.sample_shape());
     const Tensor<T> x2 = first_images(r.split.test, {ca, cb}, [&](int k) {
         throw UsageError(fmt::format("config 'class_left'/'class_right': class {} has no test image in {}", k, ds));
     });
-    Tensor<double> strip = Tensor<double>::from_shape({nb, steps, D});
-    std::vector<double> end_err;
-    for (std::size_t i = 0; i < nb; ++i) {
-        Rng init(ctx.get<std::vector<int>>("seeds").at(0));
-        nn::VAE<T> vae(D, init);
-        if (!load_vae(vae, ctx.folder->checkpoint_dir(), c.betas[i], "_best")) load_vae(vae, ctx.folder->checkpoint_dir(), c.betas[i]);
-        Tape<T> tape;
-        NoGradGuard<T> guard(tape);
-        const Tensor<T> mu = vae.encode(tape, tape.input(x2)).first.value();
-        Tensor<T> z = Tensor<T>::from_shape({steps, vae.latent_dim()});
+    const Tensor<double> strip = decode_per_beta(ctx, r, x2, {"_best", ""}, [&](const Tensor<T>& mu) {
+        Tensor<T> z = Tensor<T>::from_shape({steps, mu.shape()[1]});
         for (std::size_t k = 0; k < steps; ++k) {
             const double lam = double(k) / double(steps - 1);  // 0 = class_left, 1 = class_right
-            for (std::size_t j = 0; j < vae.latent_dim(); ++j) z(k, j) = static_cast<T>(lam * mu(1, j) + (1 - lam) * mu(0, j));
+            for (std::size_t j = 0; j < mu.shape()[1]; ++j) z(k, j) = static_cast<T>(lam * mu(1, j) + (1 - lam) * mu(0, j));
         }
-        const Tensor<T> img = vae.decode(tape, tape.input(z)).value();
-        std::copy(img.begin(), img.end(), strip.data() + i * steps * D);
-        end_err.push_back((bce_sum(img.data(), x2.data(), D) + bce_sum(img.data() + (steps - 1) * D, x2.data() + D, D)) / 2);
-    }
+        return z;
+    });
     save_npy(ctx.folder->file("interpolation.npy"), strip);
-    std::vector<std::string> labels;
-    for (std::size_t i = 0; i < nb; ++i) labels.push_back(beta_label(c.betas[i], c.best_tl[i]));
     const std::string title =
         fmt::format("Fig. 5 ({}): decoded λμ({}) + (1−λ)μ({}), λ = 0 … 1 in {} steps; TL(μ, X) at the best epoch", ds, cb, ca, steps);
-    tile_plot(ctx, {"fig5", "fig5_strip.dat", title, labels, {}, 13, 1400, static_cast<int>(135 * nb + 70)}, r.split.test.sample_shape(),
-              steps, [&](std::size_t i, std::size_t k, std::size_t p) { return strip(i, k, p); });
+    tile_plot(ctx, {"fig5", "fig5_strip.dat", title, beta_labels(c, c.best_tl), {}, 13, 1400, static_cast<int>(135 * c.betas.size() + 70)},
+              r.split.test.sample_shape(), steps, [&](std::size_t i, std::size_t k, std::size_t p) { return strip(i, k, p); });
 
     Summary s = summarise(ctx, r, {kTlFalls});
     s.images = {"fig5.png"};
     s.setup += fmt::format(" Interpolation: first test images of classes {} (left) and {} (right), μ without sampling, weights "
                            "of the best-validation-loss epoch.", ca, cb);
-    for (std::size_t i = 0; i < nb; ++i) {
-        const double* p = paper(kFig5Labels, ds, c.betas[i]);
+    for (std::size_t i = 0; i < c.betas.size(); ++i) {
+        const PaperBeta* p = paper(ds, c.betas[i]);
+        const bool have = p && !std::isnan(p->fig5_label);
+        const double* img = strip.data() + i * steps * D;
         s.rows.push_back({fmt::format("β = {}: TL(μ) at the best epoch (final epoch {})", c.betas[i], ctx.get<long>("epochs")),
-                          fmt_num(c.best_tl[i], 3) + " (" + fmt_num(c.final_tl[i], 3) + ")", p ? fmt_num(*p, 2) : "—",
-                          p ? "paper's Figure 5 label" : "not in the paper"});
-        s.rows.push_back({fmt::format("β = {}: reconstruction error of the two end images", c.betas[i]), fmt_num(end_err[i], 4),
+                          fmt_num(c.best_tl[i], 3) + " (" + fmt_num(c.final_tl[i], 3) + ")", have ? fmt_num(p->fig5_label, 2) : "—",
+                          have ? "paper's Figure 5 label" : "not in the paper"});
+        s.rows.push_back({fmt::format("β = {}: reconstruction error of the two end images", c.betas[i]),
+                          fmt_num((bce_sum(img, x2.data(), D) + bce_sum(img + (steps - 1) * D, x2.data() + D, D)) / 2, 4),
                           "β = 10 \"blurry and unfaithful\"", "paper text"});
     }
     return s;
 }
 
-/// Fig. 10's decoded test images: the first test image of each class 0–7 through each β's VAE (μ decoded,
-/// no sampling; final-epoch weights, from the fig5 folder for reused runs), beside the originals:
-/// decoded.npy (β × 8 × [C ×] H × W), originals.npy, fig10_decoded.png. Returns the mean per-image BCE sum per β.
-template <class T>
-std::vector<double> decoded_images(RunContext& ctx, const VaeRuns<T>& r) {
-    const Curves& c = r.c;
-    const data::Dataset<T>& test = r.split.test;
-    const Shape ss = test.sample_shape();
-    const std::size_t D = numel(ss), nb = c.betas.size(), nc = std::min<std::size_t>(8, test.num_classes);
-    std::vector<int> classes(nc);
-    for (std::size_t k = 0; k < nc; ++k) classes[k] = static_cast<int>(k);
-    const Tensor<T> x = first_images(test, classes, [&](int k) {
-        throw ValueError(fmt::format("fig10: class {} has no test image in {}", k, ctx.dataset()));
-    });
-    Shape one = ss.size() == 3 ? ss : Shape{28, D / 28};  // [C ×] H × W
-    if (one[0] == 1) one.erase(one.begin());
-    auto shaped = [&](Shape lead) {
-        lead.insert(lead.end(), one.begin(), one.end());
-        return lead;
-    };
-    Tensor<double> dec = Tensor<double>::from_shape(shaped({nb, nc})), orig = xt::cast<double>(x);
-    std::vector<double> err;
-    for (std::size_t i = 0; i < nb; ++i) {
-        const bool from5 = std::find(r.reused.begin(), r.reused.end(), c.betas[i]) != r.reused.end();
-        const fs::path dir = from5 ? fig5_sibling(ctx) / "checkpoints" : ctx.folder->checkpoint_dir();
-        Rng init(ctx.get<std::vector<int>>("seeds").at(0));
-        nn::VAE<T> vae(D, init);
-        if (!load_vae(vae, dir, c.betas[i])) throw IoError(fmt::format("fig10: no final weights of β = {} under {}", c.betas[i], dir.string()));
-        Tape<T> tape;
-        NoGradGuard<T> guard(tape);
-        const Tensor<T> img = vae.decode(tape, tape.input(vae.encode(tape, tape.input(x)).first.value())).value();
-        std::copy(img.begin(), img.end(), dec.data() + i * nc * D);
-        err.push_back(bce_sum(img.data(), x.data(), img.size()) / double(nc));
-    }
-    orig.reshape(shaped({nc}));
-    save_npy(ctx.folder->file("decoded.npy"), dec);
-    save_npy(ctx.folder->file("originals.npy"), orig);
-    std::vector<std::string> labels = {"original"}, cols;
-    for (std::size_t i = 0; i < nb; ++i) labels.push_back(beta_label(c.betas[i], c.final_tl[i]));
-    for (std::size_t k = 0; k < nc; ++k) cols.push_back(std::to_string(k));
-    const std::string title = fmt::format(
-        "Fig. 10 ({}): first test image of each class, decoded from μ (final epoch); TL(μ, X) at the final epoch", ctx.dataset());
-    tile_plot(ctx, {"fig10_decoded", "fig10_decoded.dat", title, labels, cols, 12, 900, static_cast<int>(110 * (nb + 1) + 90)}, ss, nc,
-              [&](std::size_t row, std::size_t k, std::size_t p) { return row ? dec.data()[((row - 1) * nc + k) * D + p] : double(x(k, p)); });
-    return err;
-}
-
-/// Fig. 10: train/validation reconstruction error and TL of μ per epoch (fig10.png), the decoded test
-/// images, and its rows.
+/// Fig. 10: train/validation reconstruction error and TL of μ per epoch (fig10.png); the first test image
+/// of each class 0–7 decoded from μ by each β's final weights beside the originals (decoded.npy,
+/// originals.npy, fig10_decoded.png); its rows.
 template <class T>
 Summary run_fig10(RunContext& ctx) {
     const VaeRuns<T> r = train_runs<T>(ctx, "fig10", reuse_fig5);
@@ -469,45 +430,86 @@ Summary run_fig10(RunContext& ctx) {
                            "set xlabel \"epoch\"\nset grid\nset key outside right top\nset title \"reconstruction error (per-sample "
                            "BCE sum) from epoch 1: train dashed, validation solid\"\nset ylabel \"BCE sum\"\nplot {}\n"
                            "set title \"Target Linearity of μ\"\nset ylabel \"TL\"\nplot {}\nunset multiplot", ds, recon, tl)});
-    const std::vector<double> dec_err = decoded_images<T>(ctx, r);
+
+    const data::Dataset<T>& test = r.split.test;
+    const Shape ss = test.sample_shape();
+    const std::size_t D = numel(ss), nb = c.betas.size(), nc = std::min<std::size_t>(8, test.num_classes);
+    std::vector<int> classes(nc);
+    for (std::size_t k = 0; k < nc; ++k) classes[k] = static_cast<int>(k);
+    const Tensor<T> x = first_images(test, classes, [&](int k) {
+        throw ValueError(fmt::format("fig10: class {} has no test image in {}", k, ds));
+    });
+    Tensor<double> dec = decode_per_beta(ctx, r, x, {""}, [](const Tensor<T>& mu) { return mu; }), orig = xt::cast<double>(x);
+    std::vector<std::string> cols;
+    for (std::size_t k = 0; k < nc; ++k) cols.push_back(std::to_string(k));
+    const std::string title = fmt::format(
+        "Fig. 10 ({}): first test image of each class, decoded from μ (final epoch); TL(μ, X) at the final epoch", ds);
+    tile_plot(ctx, {"fig10_decoded", "fig10_decoded.dat", title, beta_labels(c, c.final_tl, {"original"}), cols, 12, 900,
+                    static_cast<int>(110 * (nb + 1) + 90)},
+              ss, nc, [&](std::size_t row, std::size_t k, std::size_t p) { return row ? dec(row - 1, k, p) : double(x(k, p)); });
+    Shape one = ss.size() == 3 ? ss : Shape{28, D / 28};  // [C ×] H × W
+    if (one[0] == 1) one.erase(one.begin());
+    for (Tensor<double>* t : {&dec, &orig}) {
+        Shape shape(t->shape().begin(), t->shape().end() - 1);
+        shape.insert(shape.end(), one.begin(), one.end());
+        t->reshape(shape);
+    }
+    save_npy(ctx.folder->file("decoded.npy"), dec);
+    save_npy(ctx.folder->file("originals.npy"), orig);
 
     Summary s = summarise(ctx, r, {kTlFalls, kReconGrows});
     s.images = {"fig10.png", "fig10_decoded.png"};
     s.setup += " Decoded images: the first test image of each class 0–7, encoded to μ and decoded (no sampling), final-epoch "
                "weights (decoded.npy, originals.npy).";
-    for (std::size_t i = 0; i < c.betas.size(); ++i) {
-        const double* ptl = paper(kPaperTl, ds, c.betas[i]);
-        const std::string* prec = paper(kPaperRecon, ds, c.betas[i]);
+    for (std::size_t i = 0; i < nb; ++i) {
+        const PaperBeta* p = paper(ds, c.betas[i]);
+        const bool recon_known = p && *p->recon;
         s.rows.push_back({fmt::format("β = {}: TL(μ), epoch 1 → {}", c.betas[i], epochs),
                           fmt_num(c.arr(i, 1, 0), 3) + " → " + fmt_num(c.final_tl[i], 3),
-                          ptl ? fmt::format("≈0.48–0.53 → {}", fmt_num(*ptl, 3)) : "—",
-                          ptl ? "read from the paper's plot (MNIST ep 10, CIFAR-10 ep 30)" : "not in the paper"});
+                          p ? fmt::format("≈0.48–0.53 → {}", fmt_num(p->tl, 3)) : "—",
+                          p ? "read from the paper's plot (MNIST ep 10, CIFAR-10 ep 30)" : "not in the paper"});
         s.rows.push_back({fmt::format("β = {}: train / validation reconstruction error, epoch {}", c.betas[i], epochs),
-                          fmt_num(c.arr(i, epochs, 1), 4) + " / " + fmt_num(c.final_val[i], 4), prec ? "val " + *prec : "—",
-                          prec ? "read from the paper's plot" : "not in the paper"});
+                          fmt_num(c.arr(i, epochs, 1), 4) + " / " + fmt_num(c.final_val[i], 4),
+                          recon_known ? std::string("val ") + p->recon : "—", recon_known ? "read from the paper's plot" : "not in the paper"});
         s.rows.push_back({fmt::format("β = {}: reconstruction error of the decoded test images (classes 0–7, from μ)", c.betas[i]),
-                          fmt_num(dec_err[i], 4), "images only", "the paper shows the decodings, no number"});
+                          fmt_num(bce_sum(dec.data() + i * nc * D, x.data(), nc * D) / double(nc), 4), "images only",
+                          "the paper shows the decodings, no number"});
     }
     if (!r.reused.empty())
         s.setup += fmt::format(" β runs {} taken from the fig5 run folder with the same training settings.", json(r.reused).dump());
     return s;
 }
 
-/// Both figures' settings: info, defaults (`betas` is the paper preset's list) and checks.
+/// What Fig. 5 and Fig. 10 declare differently: info, the paper preset's βs, their own config keys
+/// with the integer ranges checked, and the run.
+struct IntRange {
+    const char* key;
+    long lo, hi;
+    const char* expected;
+};
+struct VaeVariant {
+    FigureInfo info;
+    json paper_betas, own_keys;
+    std::vector<IntRange> ranges;
+    Summary (*run_float)(RunContext&);
+    Summary (*run_double)(RunContext&);
+};
+
 class VaeFigure : public Figure {
    public:
-    VaeFigure(FigureInfo i, json paper_betas) : info_(std::move(i)), betas_(std::move(paper_betas)) {
-        info_.datasets = {"mnist", "fashion-mnist", "cifar10"};
-        info_.preset_datasets = {{"smoke", {"mnist"}}, {"quick", {"mnist"}}, {"paper", {"mnist", "fashion-mnist", "cifar10"}}};
+    explicit VaeFigure(VaeVariant v) : v_(std::move(v)) {
+        v_.info.datasets = {"mnist", "fashion-mnist", "cifar10"};
+        v_.info.preset_datasets = {{"smoke", {"mnist"}}, {"quick", {"mnist"}}, {"paper", {"mnist", "fashion-mnist", "cifar10"}}};
     }
-    FigureInfo info() const override { return info_; }
+    FigureInfo info() const override { return v_.info; }
     json defaults(const std::string& preset, const std::string& dataset) const override {
-        json d = {{"seeds", {0}}, {"epochs", dataset == "cifar10" ? 30 : 10}, {"lr", 1e-4}, {"batch_size", 128}, {"betas", betas_},
+        json d = {{"seeds", {0}}, {"epochs", dataset == "cifar10" ? 30 : 10}, {"lr", 1e-4}, {"batch_size", 128}, {"betas", v_.paper_betas},
                   {"train_subset", 0}, {"subset_seed", 0}, {"tl_samples", 10000}, {"tl_seed", 0}};
         if (preset == "smoke") d.update({{"epochs", 1}, {"train_subset", 1000}, {"tl_samples", 500}, {"betas", {0.05, 10.0}}});
         // quick: 628 steps at 1e-4 leave every β blurry; 1e-3 compresses the paper's 4,690 steps
         if (preset == "quick")
             d.update({{"epochs", 4}, {"lr", 1e-3}, {"train_subset", 20000}, {"tl_samples", 5000}, {"betas", {0.05, 1.0, 10.0}}});
+        d.update(v_.own_keys);
         return d;
     }
     void check(const json& c) const override {
@@ -515,48 +517,34 @@ class VaeFigure : public Figure {
         if (betas.empty()) throw UsageError("config 'betas': [] (expected at least one β in [0, 1000])");
         for (double b : betas)
             if (!(b >= 0 && b <= 1000)) throw UsageError(fmt::format("config 'betas': {} is not in [0, 1000]", b));
-        if (c.at("tl_samples").get<long>() < 2)
-            throw UsageError(fmt::format("config 'tl_samples': {} (expected an integer >= 2)", c.at("tl_samples").dump()));
+        for (const IntRange& r : v_.ranges)
+            if (c.at(r.key).get<long>() < r.lo || c.at(r.key).get<long>() > r.hi)
+                throw UsageError(fmt::format("config '{}': {} (expected {})", r.key, c.at(r.key).dump(), r.expected));
     }
+    Summary run(RunContext& ctx) const override { return ctx.use_double() ? v_.run_double(ctx) : v_.run_float(ctx); }
 
    private:
-    FigureInfo info_;
-    json betas_;
+    VaeVariant v_;
 };
 
-class Fig5 : public VaeFigure {
-   public:
-    Fig5()
-        : VaeFigure({"fig5", "β-VAE latent interpolation",
-                     "decoded interpolations 2 → 8 for β = 0.05, 1, 10 with TL(μ) in the row titles; low β is smoother", {}, {},
-                     {{"smoke", "~10 s"}, {"quick", "~2 min"}, {"paper", "~40 min"}}},
-                    {0.05, 1.0, 10.0}) {}
-    json defaults(const std::string& preset, const std::string& dataset) const override {
-        json d = VaeFigure::defaults(preset, dataset);
-        d.update({{"class_left", 2}, {"class_right", 8}, {"steps", 10}});
-        return d;
-    }
-    void check(const json& c) const override {
-        VaeFigure::check(c);
-        for (const char* k : {"class_left", "class_right"})
-            if (c.at(k).get<long>() > 9) throw UsageError(fmt::format("config '{}': {} (expected a class in [0, 9])", k, c.at(k).dump()));
-        if (c.at("steps").get<long>() < 2 || c.at("steps").get<long>() > 100)
-            throw UsageError(fmt::format("config 'steps': {} (expected an integer in [2, 100])", c.at("steps").dump()));
-    }
-    Summary run(RunContext& ctx) const override { return ctx.use_double() ? run_fig5<double>(ctx) : run_fig5<float>(ctx); }
-};
-GT_REGISTER_FIGURE(Fig5);
-
-class Fig10 : public VaeFigure {
-   public:
-    Fig10()
-        : VaeFigure({"fig10", "β-VAE: TL of μ and reconstruction over epochs",
-                     "per β, train/validation reconstruction error and TL(μ, pixels) per epoch, and decoded test images of classes "
-                     "0–7; TL falls as β grows", {}, {}, {{"smoke", "~10 s"}, {"quick", "~5 s after fig5"}, {"paper", "~50 min"}}},
-                    {0.05, 0.1, 0.5, 1.0, 5.0, 10.0}) {}
-    Summary run(RunContext& ctx) const override { return ctx.use_double() ? run_fig10<double>(ctx) : run_fig10<float>(ctx); }
-};
-GT_REGISTER_FIGURE(Fig10);
+const IntRange kTlSamples = {"tl_samples", 2, LONG_MAX, "an integer >= 2"};
+const bool gt_registered_fig5 = register_figure(std::make_unique<VaeFigure>(VaeVariant{
+    {"fig5", "β-VAE latent interpolation",
+     "decoded interpolations 2 → 8 for β = 0.05, 1, 10 with TL(μ) in the row titles; low β is smoother", {}, {},
+     {{"smoke", "~10 s"}, {"quick", "~2 min"}, {"paper", "~40 min"}}},
+    {0.05, 1.0, 10.0},
+    {{"class_left", 2}, {"class_right", 8}, {"steps", 10}},
+    {kTlSamples, {"class_left", 0, 9, "a class in [0, 9]"}, {"class_right", 0, 9, "a class in [0, 9]"},
+     {"steps", 2, 100, "an integer in [2, 100]"}},
+    run_fig5<float>, run_fig5<double>}));
+const bool gt_registered_fig10 = register_figure(std::make_unique<VaeFigure>(VaeVariant{
+    {"fig10", "β-VAE: TL of μ and reconstruction over epochs",
+     "per β, train/validation reconstruction error and TL(μ, pixels) per epoch, and decoded test images of classes "
+     "0–7; TL falls as β grows", {}, {}, {{"smoke", "~10 s"}, {"quick", "~5 s after fig5"}, {"paper", "~50 min"}}},
+    {0.05, 0.1, 0.5, 1.0, 5.0, 10.0},
+    json::object(),
+    {kTlSamples},
+    run_fig10<float>, run_fig10<double>}));
 
 }  // namespace
 }  // namespace gt::experiments

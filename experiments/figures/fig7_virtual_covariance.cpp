@@ -171,36 +171,17 @@ Summary run_fig7(RunContext& ctx) {
     return s;
 }
 
-class Fig7 : public Figure {
-   public:
-    FigureInfo info() const override {
-        FigureInfo i;
-        i.id = "fig7";
-        i.title = "Virtual covariance vs weight Gram vs AGOP";
-        i.shows = "diagonals of ΔW₁ᵀW₁, Σ_t VCS_t and AGOP as images; ρ(ΣVCS) ≈ 0.99 ≫ ρ(AGOP)";
-        i.datasets = {"mnist", "fashion-mnist", "cifar10"};
-        i.preset_datasets = {{"smoke", {"mnist"}}, {"quick", {"mnist"}}, {"paper", {"mnist", "fashion-mnist", "cifar10"}}};
-        i.estimate = {{"smoke", "~2 s"}, {"quick", "~5 s"}, {"paper", "≤ 10 min"}};
-        return i;
-    }
-    json defaults(const std::string& preset, const std::string&) const override {
-        json d = {{"seeds", {0}}, {"epochs", 5}, {"lr", 0.05}, {"batch_size", 64}, {"width", 256},
-                  {"agop_samples", 10000}, {"train_subset", 0}, {"subset_seed", 0}};
-        if (preset == "smoke") {
-            d["epochs"] = 1;
-            d["train_subset"] = 1000;
-            d["agop_samples"] = 500;
-        } else if (preset == "quick") {
-            d["epochs"] = 2;
-            d["agop_samples"] = 2000;
-        }
-        return d;
-    }
-    Summary run(RunContext& ctx) const override {
-        return ctx.use_double() ? run_fig7<double>(ctx) : run_fig7<float>(ctx);
-    }
-};
-GT_REGISTER_FIGURE(Fig7);
+const FigureSpec kFig7{
+    {"fig7", "Virtual covariance vs weight Gram vs AGOP",
+     "diagonals of ΔW₁ᵀW₁, Σ_t VCS_t and AGOP as images; ρ(ΣVCS) ≈ 0.99 ≫ ρ(AGOP)",
+     {"mnist", "fashion-mnist", "cifar10"},
+     {{"smoke", {"mnist"}}, {"quick", {"mnist"}}, {"paper", {"mnist", "fashion-mnist", "cifar10"}}},
+     {{"smoke", "~2 s"}, {"quick", "~5 s"}, {"paper", "≤ 10 min"}}},
+    {{"seeds", {0}}, {"epochs", 5}, {"lr", 0.05}, {"batch_size", 64}, {"width", 256}, {"agop_samples", 10000},
+     {"train_subset", 0}, {"subset_seed", 0}},
+    {{"smoke", {{"epochs", 1}, {"train_subset", 1000}, {"agop_samples", 500}}}, {"quick", {{"epochs", 2}, {"agop_samples", 2000}}}},
+    nullptr, nullptr, run_fig7<float>, run_fig7<double>};
+GT_DECLARE_FIGURE(kFig7);
 
 }  // namespace
 }  // namespace gt::experiments

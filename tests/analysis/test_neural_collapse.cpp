@@ -9,9 +9,7 @@
 
 using namespace gt;
 using namespace gt::analysis;
-using gt::testing::loop_product;
-using gt::testing::loop_transpose;
-using gt::testing::random_matrix;
+using namespace gt::testing;  // random_matrix, loop_product, loop_transpose, throws_with
 namespace tt = boost::test_tools;
 
 namespace {
@@ -110,7 +108,6 @@ BOOST_AUTO_TEST_CASE(nc1_matches_an_explicit_pseudo_inverse) {
 BOOST_AUTO_TEST_CASE(nc_rejects_bad_input) {
     Rng rng(0);
     const Tensor<double> h = random_matrix(rng, 6, 3), w = random_matrix(rng, 3, 3);
-    using gt::testing::throws_with;
     BOOST_TEST(throws_with<ValueError>([&] { neural_collapse<double>(h, {0, 1, 0, 1, 0, 1}, 3, w); },
                                        {"neural_collapse", "class 2 has none"}));
     BOOST_TEST(throws_with<ValueError>([&] { neural_collapse<double>(h, {0, 1, 2, 1, 5, 1}, 3, w); },

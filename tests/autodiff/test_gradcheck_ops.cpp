@@ -11,31 +11,44 @@ using V = Var<double>;
 using Xs = std::vector<V>;
 using D = Tape<double>;
 
+namespace {
+
+/// The gradient check of a two-input op on uniform inputs of shapes a then b, drawn from Rng(seed).
+void expect_binary_gradcheck(std::uint64_t seed, const std::string& what, V (*op)(V, V), const Shape& a, const Shape& b) {
+    Rng r(seed);
+    expect_gradcheck(what, [op](D&, const Xs& x) { return op(x[0], x[1]); }, {uniform(r, a), uniform(r, b)});
+}
+
+/// The gradient checks of a reduction along each axis of a uniform (2, 3, 4) input, without then with
+/// keepdims, the inputs drawn in that order from Rng(seed).
+void expect_axis_gradchecks(std::uint64_t seed, const std::string& name, V (*reduce)(V, std::size_t, bool)) {
+    Rng r(seed);
+    for (std::size_t axis = 0; axis < 3; ++axis)
+        for (bool keep : {false, true})
+            expect_gradcheck(name + " axis " + std::to_string(axis) + (keep ? " keepdims" : ""),
+                             [reduce, axis, keep](D&, const Xs& x) { return reduce(x[0], axis, keep); }, {uniform(r, {2, 3, 4})});
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(gradcheck_ops)
 
 // ---- element-wise ---------------------------------------------------------------------------
 
 GRADCHECK_CASE(gc_add, "add") {
-    Rng r(1);
-    expect_gradcheck("add", [](D&, const Xs& x) { return add(x[0], x[1]); }, {uniform(r, {3, 4}), uniform(r, {3, 4})});
+    expect_binary_gradcheck(1, "add", add<double>, {3, 4}, {3, 4});
 }
 GRADCHECK_CASE(gc_add_broadcast, "add[broadcast]") {
-    Rng r(2);
-    expect_gradcheck("add (3,4)+(4,)", [](D&, const Xs& x) { return add(x[0], x[1]); },
-                     {uniform(r, {3, 4}), uniform(r, {4})});
+    expect_binary_gradcheck(2, "add (3,4)+(4,)", add<double>, {3, 4}, {4});
 }
 GRADCHECK_CASE(gc_sub, "sub") {
-    Rng r(3);
-    expect_gradcheck("sub", [](D&, const Xs& x) { return sub(x[0], x[1]); }, {uniform(r, {3, 4}), uniform(r, {4})});
+    expect_binary_gradcheck(3, "sub", sub<double>, {3, 4}, {4});
 }
 GRADCHECK_CASE(gc_mul, "mul") {
-    Rng r(4);
-    expect_gradcheck("mul", [](D&, const Xs& x) { return mul(x[0], x[1]); }, {uniform(r, {3, 4}), uniform(r, {3, 4})});
+    expect_binary_gradcheck(4, "mul", mul<double>, {3, 4}, {3, 4});
 }
 GRADCHECK_CASE(gc_mul_broadcast, "mul[broadcast]") {
-    Rng r(5);
-    expect_gradcheck("mul (3,1)*(1,4)", [](D&, const Xs& x) { return mul(x[0], x[1]); },
-                     {uniform(r, {3, 1}), uniform(r, {1, 4})});
+    expect_binary_gradcheck(5, "mul (3,1)*(1,4)", mul<double>, {3, 1}, {1, 4});
 }
 GRADCHECK_CASE(gc_div, "div") {
     Rng r(6);
@@ -91,22 +104,14 @@ GRADCHECK_CASE(gc_sum, "sum") {
     expect_gradcheck("sum", [](D&, const Xs& x) { return sum(x[0]); }, {uniform(r, {2, 3, 4})});
 }
 GRADCHECK_CASE(gc_sum_axis, "sum[axis]") {
-    Rng r(18);
-    for (std::size_t axis = 0; axis < 3; ++axis)
-        for (bool keep : {false, true})
-            expect_gradcheck("sum axis " + std::to_string(axis) + (keep ? " keepdims" : ""),
-                             [axis, keep](D&, const Xs& x) { return sum(x[0], axis, keep); }, {uniform(r, {2, 3, 4})});
+    expect_axis_gradchecks(18, "sum", sum<double>);
 }
 GRADCHECK_CASE(gc_mean, "mean") {
     Rng r(19);
     expect_gradcheck("mean", [](D&, const Xs& x) { return mean(x[0]); }, {uniform(r, {2, 3, 4})});
 }
 GRADCHECK_CASE(gc_mean_axis, "mean[axis]") {
-    Rng r(20);
-    for (std::size_t axis = 0; axis < 3; ++axis)
-        for (bool keep : {false, true})
-            expect_gradcheck("mean axis " + std::to_string(axis) + (keep ? " keepdims" : ""),
-                             [axis, keep](D&, const Xs& x) { return mean(x[0], axis, keep); }, {uniform(r, {2, 3, 4})});
+    expect_axis_gradchecks(20, "mean", mean<double>);
 }
 
 // ---- shape ----------------------------------------------------------------------------------
@@ -144,13 +149,10 @@ GRADCHECK_CASE(gc_concat, "concat") {
 // ---- linear algebra -------------------------------------------------------------------------
 
 GRADCHECK_CASE(gc_matmul, "matmul") {
-    Rng r(26);
-    expect_gradcheck("matmul", [](D&, const Xs& x) { return matmul(x[0], x[1]); }, {uniform(r, {3, 4}), uniform(r, {4, 5})});
+    expect_binary_gradcheck(26, "matmul", matmul<double>, {3, 4}, {4, 5});
 }
 GRADCHECK_CASE(gc_matmul_batched, "matmul[batched]") {
-    Rng r(27);
-    expect_gradcheck("batched matmul", [](D&, const Xs& x) { return matmul(x[0], x[1]); },
-                     {uniform(r, {2, 3, 4}), uniform(r, {2, 4, 5})});
+    expect_binary_gradcheck(27, "batched matmul", matmul<double>, {2, 3, 4}, {2, 4, 5});
 }
 GRADCHECK_CASE(gc_linear, "linear") {
     Rng r(28);

@@ -2,6 +2,7 @@
 // (PyTorch 1.13). float64 must agree to 1e-10 and float32 to 1e-5, relative (norm-wise) per tensor.
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -68,6 +69,27 @@ void unary_parity(const std::string& c, F f) {
     expect_fixture(y.value(), c + ".y");
     expect_fixture(t.grad(x), c + ".dx");
 }
+
+// The six parameters of a fixture network `net`, each on the tape `t` with the value of the fixture
+// `<net>.<name>` and a gradient slot; expect_gradients() compares each with the fixture `<net>.d<name>`.
+template <class T>
+struct FixtureNet {
+    std::string net;
+    std::array<const char*, 6> names;
+    Tensor<T> value[6], grad[6];
+    Tape<T> t;
+    Var<T> p[6];
+    FixtureNet(std::string net_name, const std::array<const char*, 6>& param_names)
+        : net(std::move(net_name)), names(param_names) {
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            value[i] = fx<T>(net + "." + names[i]);
+            p[i] = t.parameter(value[i], grad[i], names[i]);
+        }
+    }
+    void expect_gradients() const {
+        for (std::size_t i = 0; i < names.size(); ++i) expect_fixture(grad[i], net + ".d" + names[i]);
+    }
+};
 
 using Types = boost::mpl::list<double, float>;
 
@@ -142,14 +164,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(linear_and_conv2d, T, Types) {
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(mlp_every_gradient, T, Types) {
-    const char* names[] = {"W1", "b1", "W2", "b2", "W3", "b3"};
-    Tensor<T> value[6], grad[6];
-    Tape<T> t;
-    Var<T> p[6];
-    for (int i = 0; i < 6; ++i) {
-        value[i] = fx<T>(std::string("mlp.") + names[i]);
-        p[i] = t.parameter(value[i], grad[i], names[i]);
-    }
+    FixtureNet<T> net("mlp", {"W1", "b1", "W2", "b2", "W3", "b3"});
+    Tape<T>& t = net.t;
+    const auto& p = net.p;
     Var<T> h1 = gelu(linear(t.input(fx<T>("mlp.X")), p[0], p[1]));
     Var<T> h2 = gelu(linear(h1, p[2], p[3]));
     Var<T> logits = linear(h2, p[4], p[5]);
@@ -162,18 +179,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(mlp_every_gradient, T, Types) {
     expect_fixture(t.grad(h1), "mlp.dh1");
     expect_fixture(t.grad(h2), "mlp.dh2");
     expect_fixture(t.grad(logits), "mlp.dlogits");
-    for (int i = 0; i < 6; ++i) expect_fixture(grad[i], std::string("mlp.d") + names[i]);
+    net.expect_gradients();
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(cnn_every_gradient, T, Types) {
-    const char* names[] = {"C1", "c1", "C2", "c2", "W", "b"};
-    Tensor<T> value[6], grad[6];
-    Tape<T> t;
-    Var<T> p[6];
-    for (int i = 0; i < 6; ++i) {
-        value[i] = fx<T>(std::string("cnn.") + names[i]);
-        p[i] = t.parameter(value[i], grad[i], names[i]);
-    }
+    FixtureNet<T> net("cnn", {"C1", "c1", "C2", "c2", "W", "b"});
+    Tape<T>& t = net.t;
+    const auto& p = net.p;
     Var<T> X = t.input(fx<T>("cnn.X"), true);
     Var<T> a1 = relu(conv2d(X, p[0], p[1], 1, 1));
     Var<T> p1 = max_pool2d(a1, 2);
@@ -186,7 +198,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(cnn_every_gradient, T, Types) {
         expect_fixture(v.value(), std::string("cnn.") + n);
     for (auto [v, n] : {std::pair{X, "dX"}, std::pair{a1, "da1"}, std::pair{p1, "dp1"}, std::pair{a2, "da2"}})
         expect_fixture(t.grad(v), std::string("cnn.") + n);
-    for (int i = 0; i < 6; ++i) expect_fixture(grad[i], std::string("cnn.d") + names[i]);
+    net.expect_gradients();
 }
 
 BOOST_AUTO_TEST_CASE(missing_fixture_is_a_clear_error) {

@@ -1,6 +1,7 @@
 // Test helpers: a scratch folder, byte-level writers for IDX and CIFAR files, gzip, and error checks.
 #pragma once
 
+#include "tests/common/bytes.hpp"
 #include "tests/common/temp_dir.hpp"
 
 #include <cstdint>
@@ -18,21 +19,18 @@
 
 namespace gt::test {
 
-using Bytes = std::vector<unsigned char>;
+using gt::testing::Bytes;
+using gt::testing::put_be32;
 
 /// A fresh folder, removed with its contents at scope exit.
 struct TempDir : gt::testing::ScratchDir {
     TempDir() : ScratchDir("gt_datasets_") {}
 };
 
+/// Writes the bytes to `path`, making its folder first.
 inline void write_file(const std::string& path, const Bytes& bytes) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-inline void put_be32(Bytes& b, std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<unsigned char>(v >> shift));
+    gt::testing::write_bytes(path, bytes);
 }
 
 /// Pixel value the test files use for byte i of sample s: easy to recompute, covers 0..255.

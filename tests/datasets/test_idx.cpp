@@ -6,9 +6,7 @@
 
 using namespace gt;
 using namespace gt::data;
-using gt::test::TempDir;
-using gt::test::write_file;
-using gt::test::Bytes;
+using namespace gt::test;  // TempDir, write_file, Bytes and the file builders
 
 namespace {
 

@@ -1,6 +1,7 @@
 // Registry: names, errors for unknown or missing sets, loading from small fake data folders, real MNIST.
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <boost/test/unit_test.hpp>
 
@@ -36,6 +37,19 @@ std::vector<std::size_t> histogram(const Labels& y, std::size_t c) {
     std::vector<std::size_t> h(c, 0);
     for (int v : y) ++h[static_cast<std::size_t>(v)];
     return h;
+}
+
+// The real set `name` (shown as `title`) from the repository's data folder when tools/setup has put it
+// in place; otherwise the skip is logged and there is nothing.
+std::optional<Split<float>> real_set_if_present(const std::string& name, const std::string& title) {
+    const char* root = std::getenv("GT_SOURCE_ROOT");
+    LoadOptions o;
+    o.data_dir = std::string(root ? root : ".") + "/data";
+    if (!available(name, o)) {
+        BOOST_TEST_MESSAGE("skipped: no " << title << " under " << o.data_dir << "/" << name << " (run tools/setup)");
+        return std::nullopt;
+    }
+    return load<float>(name, o);
 }
 
 }  // namespace
@@ -160,14 +174,9 @@ BOOST_AUTO_TEST_CASE(synthetic_sets) {
 
 // The real files, when tools/setup has put them in place: sizes, shapes and the published label counts.
 BOOST_AUTO_TEST_CASE(real_mnist_if_present) {
-    const char* root = std::getenv("GT_SOURCE_ROOT");
-    LoadOptions o;
-    o.data_dir = std::string(root ? root : ".") + "/data";
-    if (!available("mnist", o)) {
-        BOOST_TEST_MESSAGE("skipped: no MNIST under " << o.data_dir << "/mnist (run tools/setup)");
-        return;
-    }
-    const Split<float> s = load<float>("mnist", o);
+    const std::optional<Split<float>> real = real_set_if_present("mnist", "MNIST");
+    if (!real) return;
+    const Split<float>& s = *real;
     BOOST_TEST(shape_of(s.train.x) == (Shape{60000, 1, 28, 28}), boost::test_tools::per_element());
     BOOST_TEST(shape_of(s.test.x) == (Shape{10000, 1, 28, 28}), boost::test_tools::per_element());
     const std::vector<std::size_t> train = {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949};
@@ -179,14 +188,9 @@ BOOST_AUTO_TEST_CASE(real_mnist_if_present) {
 }
 
 BOOST_AUTO_TEST_CASE(real_fashion_mnist_if_present) {
-    const char* root = std::getenv("GT_SOURCE_ROOT");
-    LoadOptions o;
-    o.data_dir = std::string(root ? root : ".") + "/data";
-    if (!available("fashion-mnist", o)) {
-        BOOST_TEST_MESSAGE("skipped: no Fashion-MNIST under " << o.data_dir << "/fashion-mnist (run tools/setup)");
-        return;
-    }
-    const Split<float> s = load<float>("fashion-mnist", o);
+    const std::optional<Split<float>> real = real_set_if_present("fashion-mnist", "Fashion-MNIST");
+    if (!real) return;
+    const Split<float>& s = *real;
     BOOST_TEST(s.train.size() == 60000u);
     BOOST_TEST(s.test.size() == 10000u);
     BOOST_TEST(histogram(s.train.y, 10) == std::vector<std::size_t>(10, 6000), boost::test_tools::per_element());

@@ -47,6 +47,13 @@ inline std::string data_dir() {
     return std::string(r ? r : ".") + "/data";
 }
 
+/// The runs root that the smoke runs of one test file share (each file holds its own, so that file's
+/// report and reuse checks see only its runs), removed when the test binary exits.
+struct RunsRoot : TempDir {
+    /// The options every smoke run passes: one thread, the repository's data, this root as --out.
+    std::string options() const { return "--threads 1 --data-dir '" + data_dir() + "' --out '" + path.string() + "'"; }
+};
+
 struct Result {
     int status = -1;
     std::string output;  // stdout and stderr together

@@ -20,12 +20,7 @@ using gtt::TempDir;
 namespace {
 
 /// One runs root shared by the smoke tests and the report test.
-const TempDir& runs() {
-    static TempDir t;
-    return t;
-}
-
-std::string common() { return "--threads 1 --data-dir '" + gtt::data_dir() + "' --out '" + runs().path.string() + "'"; }
+const gtt::RunsRoot runs;
 
 bool is_png(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -215,20 +210,20 @@ BOOST_AUTO_TEST_CASE(bad_input_is_one_clear_line) {
 }
 
 BOOST_AUTO_TEST_CASE(fig1_smoke) {
-    const auto r = run("fig1 --preset smoke " + common());
+    const auto r = run("fig1 --preset smoke " + runs.options());
     BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
-    const auto [rows, s] = check_folder(runs().path / "fig1-smoke", "fig1");
+    const auto [rows, s] = check_folder(runs.path / "fig1-smoke", "fig1");
     const auto tl = values(rows, "tl_virtual_input");
     BOOST_REQUIRE_EQUAL(tl.size(), 6u);
     for (double v : tl) BOOST_TEST(v <= 1.0);
     BOOST_TEST(tl.back() > tl.front() + 0.3);  // the spiral unrolls into a line ordered by t
-    BOOST_TEST(fs::exists(runs().path / "fig1-smoke" / "virtual_inputs.npy"));
+    BOOST_TEST(fs::exists(runs.path / "fig1-smoke" / "virtual_inputs.npy"));
 }
 
 BOOST_AUTO_TEST_CASE(fig2_smoke) {
-    const auto r = run("fig2 --preset smoke " + common());
+    const auto r = run("fig2 --preset smoke " + runs.options());
     BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
-    const auto [rows, s] = check_folder(runs().path / "fig2-smoke-mnist", "fig2");
+    const auto [rows, s] = check_folder(runs.path / "fig2-smoke-mnist", "fig2");
     const auto acc = values(rows, "test_acc");
     BOOST_REQUIRE_EQUAL(acc.size(), 4u);  // init + 1 epoch, two methods
     for (double a : acc) BOOST_TEST((a >= 0.0 && a <= 1.0));
@@ -238,9 +233,9 @@ BOOST_AUTO_TEST_CASE(fig2_smoke) {
 
 BOOST_AUTO_TEST_CASE(fig4_and_fig9_smoke) {
     for (const char* fig : {"fig4", "fig9"}) {
-        const auto r = run(std::string(fig) + " --preset smoke " + common());
+        const auto r = run(std::string(fig) + " --preset smoke " + runs.options());
         BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
-        const auto [rows, s] = check_folder(runs().path / (std::string(fig) + "-smoke-mnist"), fig);
+        const auto [rows, s] = check_folder(runs.path / (std::string(fig) + "-smoke-mnist"), fig);
         for (int l = 1; l <= 4; ++l) {
             const auto tl = values(rows, "tl", std::to_string(l));
             BOOST_REQUIRE_EQUAL(tl.size(), 2u);
@@ -251,20 +246,20 @@ BOOST_AUTO_TEST_CASE(fig4_and_fig9_smoke) {
 }
 
 BOOST_AUTO_TEST_CASE(fig7_smoke) {
-    const auto r = run("fig7 --preset smoke " + common());
+    const auto r = run("fig7 --preset smoke " + runs.options());
     BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
-    const auto [rows, s] = check_folder(runs().path / "fig7-smoke-mnist", "fig7");
+    const auto [rows, s] = check_folder(runs.path / "fig7-smoke-mnist", "fig7");
     const auto rho = values(rows, "rho_vcs_gram_change", "0");
     BOOST_REQUIRE(!rho.empty());
     BOOST_TEST(rho.back() > 0.9);  // Theorem 1 summed over steps: the VCS follows the Gram change
-    const auto g = xt::load_npy<float>((runs().path / "fig7-smoke-mnist" / "gram_change.npy").string());
+    const auto g = xt::load_npy<float>((runs.path / "fig7-smoke-mnist" / "gram_change.npy").string());
     BOOST_TEST(g.shape()[0] == 784u);
 }
 
 BOOST_AUTO_TEST_CASE(fig8_smoke) {
-    const auto r = run("fig8 --preset smoke " + common());
+    const auto r = run("fig8 --preset smoke " + runs.options());
     BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
-    const auto [rows, s] = check_folder(runs().path / "fig8-smoke", "fig8");
+    const auto [rows, s] = check_folder(runs.path / "fig8-smoke", "fig8");
     for (const char* m : {"y_minus_ols", "yhat_minus_ols", "y_minus_yhat", "train_mse"})
         for (double v : values(rows, m)) BOOST_TEST((std::isfinite(v) && v >= 0.0));
     // The triangle inequality the figure decomposes: ‖y − ŷ‖ ≤ ‖ŷ − y_OLS‖ + ‖y_OLS − y‖.
@@ -272,30 +267,30 @@ BOOST_AUTO_TEST_CASE(fig8_smoke) {
     for (std::size_t i = 0; i < a.size(); ++i) BOOST_TEST(c[i] <= a[i] + b[i] + 1e-3);
     // Two draws (the smoke preset's seeds 0 and 1): per-draw curves in the .npy, different data per draw,
     // and the plotted .dat is their mean.
-    const auto n32 = xt::load_npy<double>((runs().path / "fig8-smoke" / "norms_w32.npy").string());
+    const auto n32 = xt::load_npy<double>((runs.path / "fig8-smoke" / "norms_w32.npy").string());
     BOOST_REQUIRE(n32.dimension() == 3u);
     BOOST_TEST(n32.shape()[0] == 2u);
     BOOST_TEST(n32.shape()[2] == 5u);
     const std::size_t last = n32.shape()[1] - 1;
     BOOST_TEST(n32(0, last, 0) == 100.0);
     BOOST_TEST(n32(0, last, 4) != n32(1, last, 4));
-    const std::string dat = read_text(runs().path / "fig8-smoke" / "fig8_norms.dat");
+    const std::string dat = read_text(runs.path / "fig8-smoke" / "fig8_norms.dat");
     BOOST_TEST(dat.find("w256") != std::string::npos);
     BOOST_TEST(s.to_json().dump().find("mean over 2 draws") != std::string::npos, s.to_json().dump());
 }
 
 BOOST_AUTO_TEST_CASE(rerun_resumes_or_refuses_and_never_overwrites) {
-    const fs::path sum = runs().path / "fig1-smoke" / "summary.json";
+    const fs::path sum = runs.path / "fig1-smoke" / "summary.json";
     BOOST_REQUIRE(fs::exists(sum));
     const std::string before = read_text(sum);
-    const auto again = run("fig1 --preset smoke " + common());
+    const auto again = run("fig1 --preset smoke " + runs.options());
     BOOST_TEST(again.status == 0);
     BOOST_TEST(again.output.find("already complete") != std::string::npos, again.output);
-    const auto other = run("fig1 --preset smoke --lr 0.1 " + common());
+    const auto other = run("fig1 --preset smoke --lr 0.1 " + runs.options());
     BOOST_TEST(other.status == 2);
     BOOST_TEST(other.output.find("lr") != std::string::npos, other.output);
     BOOST_TEST(read_text(sum) == before);
-    BOOST_TEST(read_json(runs().path / "fig1-smoke" / "config.json").at("lr").get<double>() == 0.05);
+    BOOST_TEST(read_json(runs.path / "fig1-smoke" / "config.json").at("lr").get<double>() == 0.05);
 }
 
 BOOST_AUTO_TEST_CASE(interrupted_run_resumes_to_the_same_numbers) {
@@ -314,8 +309,8 @@ BOOST_AUTO_TEST_CASE(interrupted_run_resumes_to_the_same_numbers) {
 }
 
 BOOST_AUTO_TEST_CASE(report_links_every_figure) {
-    const fs::path rep = runs().path / "report";
-    const auto r = run("report --runs '" + runs().path.string() + "' --report-dir '" + rep.string() + "'");
+    const fs::path rep = runs.path / "report";
+    const auto r = run("report --runs '" + runs.path.string() + "' --report-dir '" + rep.string() + "'");
     BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
     const std::string html = read_text(rep / "index.html");
     const std::string md = read_text(rep / "README.md");

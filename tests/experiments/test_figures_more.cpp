@@ -16,20 +16,15 @@
 using namespace gt;
 using namespace gt::experiments;
 using gtt::run;
-using gtt::TempDir;
 
 namespace {
 
-const TempDir& root() {
-    static TempDir t;
-    return t;
-}
-
-std::string common() { return "--threads 1 --data-dir '" + gtt::data_dir() + "' --out '" + root().path.string() + "'"; }
+/// The runs root of this file's smoke runs (fig10 and fig14 reuse the fig5 and fig13 runs in it).
+const gtt::RunsRoot root;
 
 /// The files every run folder has; returns its metrics rows and summary.
 std::pair<std::vector<MetricRow>, Summary> folder(const std::string& name, const std::string& fig) {
-    const fs::path f = root().path / name;
+    const fs::path f = root.path / name;
     BOOST_REQUIRE_MESSAGE(fs::is_directory(f), f.string());
     BOOST_TEST(read_json(f / "config.json").at("figure").get<std::string>() == fig);
     BOOST_TEST(read_json(f / "meta.json").at("seconds").get<double>() > 0.0);
@@ -62,7 +57,7 @@ std::vector<double> values(const std::vector<MetricRow>& rows, const std::string
 BOOST_AUTO_TEST_SUITE(figures_more)
 
 BOOST_AUTO_TEST_CASE(fig5_and_fig10_smoke) {
-    const auto r = run("fig5 --preset smoke " + common());
+    const auto r = run("fig5 --preset smoke " + root.options());
     BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
     const auto [rows, s] = folder("fig5-smoke-mnist", "fig5");
     for (const char* b : {"beta0.05", "beta10"}) {
@@ -73,7 +68,7 @@ BOOST_AUTO_TEST_CASE(fig5_and_fig10_smoke) {
         BOOST_REQUIRE_EQUAL(rec.size(), 2u);
         BOOST_TEST(rec[1] < rec[0]);  // one epoch of training reconstructs better than the initial decoder
     }
-    const auto strip = xt::load_npy<double>((root().path / "fig5-smoke-mnist" / "interpolation.npy").string());
+    const auto strip = xt::load_npy<double>((root.path / "fig5-smoke-mnist" / "interpolation.npy").string());
     BOOST_REQUIRE_EQUAL(strip.dimension(), 3u);
     BOOST_TEST(strip.shape()[0] == 2u);
     BOOST_TEST(strip.shape()[1] == 10u);
@@ -81,7 +76,7 @@ BOOST_AUTO_TEST_CASE(fig5_and_fig10_smoke) {
     for (double v : strip) BOOST_TEST((v >= 0.0 && v <= 1.0));
 
     // fig10 with the same training settings takes fig5's β runs instead of training them again.
-    const auto r10 = run("fig10 --preset smoke " + common());
+    const auto r10 = run("fig10 --preset smoke " + root.options());
     BOOST_REQUIRE_MESSAGE(r10.status == 0, r10.output);
     const auto [rows10, s10] = folder("fig10-smoke-mnist", "fig10");
     BOOST_TEST(s10.setup.find("taken from the fig5 run folder") != std::string::npos, s10.setup);
@@ -89,7 +84,7 @@ BOOST_AUTO_TEST_CASE(fig5_and_fig10_smoke) {
         for (const char* m : {"tl_mu", "val_recon", "train_recon"}) BOOST_TEST(values(rows10, b, m) == values(rows, b, m));
 
     // Figure 10's decoded test images: classes 0–7 through each β's VAE, beside the originals.
-    const fs::path f10 = root().path / "fig10-smoke-mnist";
+    const fs::path f10 = root.path / "fig10-smoke-mnist";
     BOOST_TEST((std::find(s10.images.begin(), s10.images.end(), "fig10_decoded.png") != s10.images.end()));
     BOOST_TEST(fs::exists(f10 / "fig10_decoded.gp"));
     const auto dec = xt::load_npy<double>((f10 / "decoded.npy").string());
@@ -120,7 +115,7 @@ BOOST_AUTO_TEST_CASE(fig5_and_fig10_smoke) {
 }
 
 BOOST_AUTO_TEST_CASE(fig6_smoke) {
-    const auto r = run("fig6 --preset smoke " + common());
+    const auto r = run("fig6 --preset smoke " + root.options());
     BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
     const auto [rows, s] = folder("fig6-smoke-mnist", "fig6");
     const auto o = values(rows, "seed0/orig", "test_acc"), w = values(rows, "seed0/whiten", "test_acc");
@@ -133,7 +128,7 @@ BOOST_AUTO_TEST_CASE(fig6_smoke) {
 }
 
 BOOST_AUTO_TEST_CASE(fig12_smoke) {
-    const auto r = run("fig12 --preset smoke " + common());
+    const auto r = run("fig12 --preset smoke " + root.options());
     BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
     const auto [rows, s] = folder("fig12-smoke-mnist", "fig12");
     for (const char* p : {"p0", "p1"})
@@ -146,16 +141,16 @@ BOOST_AUTO_TEST_CASE(fig12_smoke) {
     BOOST_TEST(values(rows, "p0", "test_acc") == values(rows, "p0", "test_acc_clean"));
     // p = 1 relabels (almost) every test label: the two accuracies differ.
     BOOST_TEST(values(rows, "p1", "test_acc").back() != values(rows, "p1", "test_acc_clean").back());
-    const auto tl = xt::load_npy<double>((root().path / "fig12-smoke-mnist" / "tl.npy").string());
+    const auto tl = xt::load_npy<double>((root.path / "fig12-smoke-mnist" / "tl.npy").string());
     BOOST_TEST(tl.shape()[0] == 2u);
     BOOST_TEST(tl.shape()[2] == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(fig13_and_fig14_smoke) {
-    const auto r = run("fig13 --preset smoke " + common());
+    const auto r = run("fig13 --preset smoke " + root.options());
     BOOST_REQUIRE_MESSAGE(r.status == 0, r.output);
     const auto [rows, s] = folder("fig13-smoke", "fig13");
-    BOOST_TEST(read_json(root().path / "fig13-smoke" / "config.json").at("dtype").get<std::string>() == "double");
+    BOOST_TEST(read_json(root.path / "fig13-smoke" / "config.json").at("dtype").get<std::string>() == "double");
     for (const char* wd : {"wd0", "wd0.5"}) {
         for (int l = 1; l <= 3; ++l) BOOST_TEST(values(rows, wd, "tl", std::to_string(l)).size() == 4u);  // init + 3 epochs
         const auto tr = values(rows, wd, "train_acc"), te = values(rows, wd, "test_acc");
@@ -165,7 +160,7 @@ BOOST_AUTO_TEST_CASE(fig13_and_fig14_smoke) {
         for (double a : tr) BOOST_TEST(std::fabs(a * 2604 - std::round(a * 2604)) < 1e-6);
         for (double a : te) BOOST_TEST(std::fabs(a * 1117 - std::round(a * 1117)) < 1e-6);
     }
-    const auto r14 = run("fig14 --preset smoke " + common());
+    const auto r14 = run("fig14 --preset smoke " + root.options());
     BOOST_REQUIRE_MESSAGE(r14.status == 0, r14.output);
     const auto [rows14, s14] = folder("fig14-smoke", "fig14");
     BOOST_TEST(s14.setup.find("taken from the fig13 run folder") != std::string::npos, s14.setup);
@@ -173,7 +168,7 @@ BOOST_AUTO_TEST_CASE(fig13_and_fig14_smoke) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_settings_are_one_clear_line) {
-    TempDir t;
+    gtt::TempDir t;
     const fs::path cfg = t.path / "c.json";
     write_text_atomic(cfg, R"({"weight_decays": [-1]})");
     const auto r = run("fig13 --preset smoke --config '" + cfg.string() + "' --out '" + t.path.string() + "'");

@@ -99,6 +99,17 @@ std::string load_error(const fs::path& dir, nn::DNN<T>& model, nn::Optimizer<T>*
     return what;
 }
 
+/// Fixture: a scratch folder `d`, a double GELU DNN 6 → 5 → 3 with `Depth` hidden layers drawn from
+/// `rng` = Rng(0) (tests may go on drawing from it), and an SGD-with-momentum `opt` on its parameters.
+template <std::size_t Depth>
+struct SgdNet {
+    Scratch d;
+    Rng rng;
+    nn::DNN<double> model;
+    nn::SGD<double> opt;
+    SgdNet() : rng(0), model(6, 5, 3, Depth, true, nn::Activation::GELU, rng), opt(model.parameters(), kMomentum) {}
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(saved_state)
@@ -152,11 +163,7 @@ BOOST_AUTO_TEST_CASE(weights_only_with_a_null_optimizer) {
     BOOST_TEST(ob.steps() == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(no_saved_state_is_null_json_and_changes_nothing) {
-    Scratch d;
-    Rng rng(0);
-    nn::DNN<double> model(6, 5, 3, 1, true, nn::Activation::GELU, rng);
-    nn::SGD<double> opt(model.parameters(), kMomentum);
+BOOST_FIXTURE_TEST_CASE(no_saved_state_is_null_json_and_changes_nothing, SgdNet<1>) {
     const auto before = everything<double>(model, &opt);
     BOOST_TEST(nn::load_state<double>(d.path, "never", model.parameters(), &opt).is_null());  // no folder
     fs::create_directories(d.path / "empty" / "a");
@@ -165,11 +172,7 @@ BOOST_AUTO_TEST_CASE(no_saved_state_is_null_json_and_changes_nothing) {
     BOOST_TEST(opt.steps() == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(another_model_optimizer_or_dtype_is_refused_and_the_model_untouched) {
-    Scratch d;
-    Rng rng(0);
-    nn::DNN<double> model(6, 5, 3, 2, true, nn::Activation::GELU, rng);
-    nn::SGD<double> opt(model.parameters(), kMomentum);
+BOOST_FIXTURE_TEST_CASE(another_model_optimizer_or_dtype_is_refused_and_the_model_untouched, SgdNet<2>) {
     train_steps(model, opt, 0, 1);
     nn::save_state<double>(d.path, "s", model.parameters(), &opt, {{"epoch", 1}});
     const std::string manifest = (d.path / "s" / "manifest.json").string(), slot = (d.path / "s" / "a").string();

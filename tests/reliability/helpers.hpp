@@ -2,6 +2,7 @@
 // limits and SIGKILL), and the table of docs/reliability.md.
 #pragma once
 
+#include "tests/common/bytes.hpp"
 #include "tests/common/temp_dir.hpp"
 
 #include <csignal>
@@ -20,23 +21,18 @@
 
 namespace gt::rel {
 
-using Bytes = std::vector<unsigned char>;
+using gt::testing::Bytes;
+using gt::testing::put_be32;
+using gt::testing::write_bytes;
 
 /// A fresh folder, removed with its contents at scope exit.
 struct TempDir : gt::testing::ScratchDir {
     TempDir() : ScratchDir("gt_rel_") {}
 };
 
-inline void write_bytes(const std::string& path, const Bytes& b) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
 inline Bytes read_bytes(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-inline void put_be32(Bytes& b, std::uint32_t v) {
-    for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<unsigned char>(v >> s));
 }
 
 /// Replaces every occurrence of `from` in s by `to`.

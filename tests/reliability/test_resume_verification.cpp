@@ -21,8 +21,8 @@
 
 using namespace gt;
 using namespace gt::rel;
-using gt::experiments::json;
 namespace ex = gt::experiments;
+using ex::json;
 
 namespace {
 
