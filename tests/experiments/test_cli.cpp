@@ -7,10 +7,11 @@
 #include <boost/test/unit_test.hpp>
 #include <xtensor/xnpy.hpp>
 
+#include "autodiff/cpu_features.hpp"
 #include "experiments/figure.hpp"
-#include "platform/files.hpp"
 #include "experiments/metrics.hpp"
 #include "helpers.hpp"
+#include "platform/files.hpp"
 
 using namespace gt;
 using namespace gt::experiments;
@@ -44,9 +45,8 @@ std::pair<std::vector<MetricRow>, Summary> check_folder(const fs::path& f, const
     // AVX2 AMD EPYC reports "Zen"). meta.json records the kernel that ran: never a generic one on an
     // AVX2+FMA CPU.
     if (!std::getenv("OPENBLAS_CORETYPE")) {
-        __builtin_cpu_init();
         const std::string ob = meta.at("versions").at("openblas").get<std::string>();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        if (gt::cpu_features().avx2 && gt::cpu_features().fma)
             for (const char* generic : {" Prescott ", " Core2 ", " Penryn ", " Dunnington ", " Nehalem ", " Sandybridge "})
                 BOOST_TEST((ob.find(generic) == std::string::npos), "OpenBLAS ran a generic kernel: " << ob);
     }

@@ -9,14 +9,15 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "nn/state.hpp"
-#include "experiments/figure.hpp"
-#include "platform/files.hpp"
-#include "experiments/run_folder.hpp"
-#include "platform/sha256.hpp"
 #include "autodiff/autodiff.hpp"
+#include "experiments/figure.hpp"
+#include "experiments/run_folder.hpp"
 #include "nn/dnn.hpp"
 #include "nn/sgd.hpp"
+#include "nn/state.hpp"
+#include "nn/training_loop.hpp"
+#include "platform/files.hpp"
+#include "platform/sha256.hpp"
 #include "tests/reliability/cli_helpers.hpp"
 
 using namespace gt;
@@ -38,12 +39,11 @@ struct Net {
     void train(int steps) {
         Tensor<double> x = Tensor<double>::from_shape({5, 4});
         for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = std::sin(1.0 + i);
-        for (int s = 0; s < steps; ++s) {
-            Tape<double> tape;
-            opt.zero_grad();
-            tape.backward(cross_entropy(model.forward(tape, tape.input(x)).logits, {0, 1, 2, 1, 0}));
-            opt.step();
-        }
+        const Labels y{0, 1, 2, 1, 0};
+        Tape<double> tape;
+        long step = 0;
+        for (int s = 0; s < steps; ++s)
+            nn::train_step(tape, opt, [&](Tape<double>& t) { return nn::classifier_loss(model)(t, x, y); }, {"resume net"}, step);
     }
     std::vector<Tensor<double>> values() const {
         std::vector<Tensor<double>> v;
