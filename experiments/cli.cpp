@@ -18,10 +18,21 @@
 #include "experiments/progress.hpp"
 #include "experiments/report.hpp"
 #include "experiments/verify_command.hpp"
+#include "platform/cpu_budget.hpp"
 
 namespace gt::experiments {
 
 namespace {
+
+/// The default thread count: the CPUs this process may use (platform/cpu_budget.hpp), at most 256.
+CpuBudget default_threads() {
+    static const CpuBudget b = [] {
+        CpuBudget c = cpu_budget();
+        c.cpus = std::min(c.cpus, 256);
+        return c;
+    }();
+    return b;
+}
 
 struct Flags {
     std::string preset = "quick";
@@ -31,17 +42,20 @@ struct Flags {
     double lr = 0.0, momentum = 0.0;
     long batch_size = 0;
     std::string dtype = "float";
-    int threads = 2;
+    int threads = default_threads().cpus;
     std::string out = "runs";
     std::string config;
     std::string data_dir = "data";
     std::string report_dir = "report";
     // Which optional flags the user gave.
     CLI::Option *o_dataset = nullptr, *o_seeds = nullptr, *o_epochs = nullptr, *o_lr = nullptr,
-                *o_momentum = nullptr, *o_batch = nullptr, *o_dtype = nullptr;
+                *o_momentum = nullptr, *o_batch = nullptr, *o_dtype = nullptr, *o_threads = nullptr;
 };
 
 bool given(const CLI::Option* o) { return o != nullptr && o->count() > 0; }
+
+/// What decided the thread count, for meta.json.
+std::string threads_source(const Flags& f) { return given(f.o_threads) ? "--threads" : default_threads().source; }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
     std::string s;
@@ -249,6 +263,7 @@ json effective_config(const Figure& fig, const Flags& f, const std::string& data
     cfg["dataset"] = dataset;
     if (given(f.o_dtype) || !cfg.contains("dtype")) cfg["dtype"] = f.dtype;  // a figure may default to double
     cfg["threads"] = f.threads;
+    cfg["threads_source"] = threads_source(f);
     cfg["data_dir"] = f.data_dir;
     try {
         fig.check(cfg);
@@ -429,9 +444,11 @@ void add_run_flags(CLI::App* app, Flags& f, const Figure* fig) {
     app->add_option("--preset", f.preset, "smoke (seconds), quick (minutes) or paper (the paper's settings)")
         ->check(CLI::IsMember(presets()))
         ->capture_default_str();
-    app->add_option("--threads", f.threads, "threads: OpenBLAS's and the direct convolution's batch split")
-        ->check(CLI::Range(1, 256))
-        ->capture_default_str();
+    f.o_threads = app->add_option("--threads", f.threads,
+                                  "threads: OpenBLAS's and the direct convolution's batch split (default: the CPUs this "
+                                  "process may use, " + default_threads().source + ")")
+                      ->check(CLI::Range(1, 256))
+                      ->capture_default_str();
     app->add_option("--out", f.out, "root folder of the run folders")->capture_default_str();
     app->add_option("--data-dir", f.data_dir, "folder holding mnist/, fashion-mnist/, ...")->capture_default_str();
 }

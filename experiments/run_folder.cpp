@@ -25,7 +25,7 @@ extern "C" char* openblas_get_config(void);
 namespace gt::experiments {
 
 const std::vector<std::string>& RunFolder::volatile_keys() {
-    static const std::vector<std::string> k{"threads", "data_dir"};
+    static const std::vector<std::string> k{"threads", "threads_source", "data_dir"};
     return k;
 }
 
@@ -220,6 +220,7 @@ void RunFolder::write_meta(const json& config, const std::string& start, const s
     m["seeds"] = config.value("seeds", json::array());
     m["dtype"] = config.value("dtype", std::string("float"));
     m["threads"] = gt::num_threads();
+    m["threads_source"] = config.value("threads_source", std::string("--threads"));
     m["start"] = start;
     m["end"] = end;
     m["seconds"] = seconds;

@@ -9,6 +9,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "platform/cgroup.hpp"
+
 namespace gt {
 
 namespace {
@@ -17,23 +19,6 @@ using u64 = std::uint64_t;
 
 void lower(MemoryLimit& m, u64 bytes, const std::string& source) {
     if (bytes > 0 && bytes < m.bytes) m = {bytes, source};
-}
-
-// The files that may hold this process's cgroup memory limit: its cgroup and every ancestor, for
-// cgroup v2 ("0::/path" → memory.max) and v1 ("N:memory:/path" → memory/.../memory.limit_in_bytes).
-std::vector<std::string> cgroup_limit_files() {
-    std::vector<std::string> files;
-    std::ifstream in("/proc/self/cgroup");
-    for (std::string line; std::getline(in, line);) {
-        std::string root, leaf, p;
-        if (line.rfind("0::", 0) == 0) root = "/sys/fs/cgroup", leaf = "/memory.max", p = line.substr(3);
-        else if (const auto at = line.find(":memory:"); at != std::string::npos)
-            root = "/sys/fs/cgroup/memory", leaf = "/memory.limit_in_bytes", p = line.substr(at + 8);
-        else continue;
-        for (; !p.empty(); p = p.size() <= 1 ? "" : p.substr(0, std::max<std::size_t>(1, p.rfind('/'))))
-            files.push_back(root + (p == "/" ? "" : p) + leaf);
-    }
-    return files;
 }
 
 }  // namespace
@@ -54,7 +39,7 @@ MemoryLimit memory_limit() {
         } catch (const std::exception&) {
         }
     }
-    for (const std::string& file : cgroup_limit_files()) {  // "max" (v2) means no limit
+    for (const std::string& file : cgroup_files("memory.max", "memory", "memory.limit_in_bytes")) {  // "max" (v2) means no limit
         std::ifstream in(file);
         std::string v;
         if (in >> v && v != "max") {
