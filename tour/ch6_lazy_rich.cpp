@@ -4,6 +4,7 @@
 // features barely move, ‖y − y_OLS‖ stays flat, and training is kernel regression on fixed features.
 // Usage: ch6_lazy_rich [epochs] [--check]    (the paper trains 2000 epochs at lr 0.01; we take
 // fewer, larger steps so that it runs in well under a minute)
+#include <cstdlib>
 #include <xtensor/xnorm.hpp>
 
 #include "analysis/analysis.hpp"
@@ -15,7 +16,14 @@ using T = float;  // exactness is not the point here, speed is: width 1024 costs
 
 int main(int argc, char** argv) {
     const bool check = tour::start(argc, argv);
-    const int epochs = std::stoi(tour::positional(argc, argv, "200")), every = epochs / 10;
+    const std::string arg = tour::positional(argc, argv, "200");
+    char* end = nullptr;
+    const long parsed = std::strtol(arg.c_str(), &end, 10);
+    if (*end != '\0' || parsed < 1 || parsed > 100000) {
+        fmt::print(stderr, "ch6_lazy_rich: epochs '{}': expected a whole number in [1, 100000]\n", arg);
+        return 2;
+    }
+    const int epochs = static_cast<int>(parsed), every = std::max(1, epochs / 10);
     const double lr = 0.1;
     gt::data::LoadOptions opts;
     opts.n = 1000;
@@ -48,7 +56,7 @@ int main(int argc, char** argv) {
         long step = 0;  // one full-batch step per epoch, through nn/training_loop.hpp
         for (int epoch = 1; epoch <= epochs; ++epoch) {
             gt::nn::train_step(tape, sgd, loss_of, {"tour ch6", epoch}, step);
-            if (epoch % every == 0) measure(epoch);
+            if (epoch % every == 0 || epoch == epochs) measure(epoch);
         }
         table += "\n\n";
         fmt::print("\n");
