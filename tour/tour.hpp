@@ -69,7 +69,7 @@ inline std::string data_dir() {
 /// Writes `data` to <name>.dat and runs gnuplot on `script`, in which the variable `datafile` names
 /// that file: once with `set terminal dumb` (printed here) and once to <name>.png (pngcairo); the PNG's
 /// script stays in <name>.gp. `png_script`, when given, replaces `script` for the PNG (e.g. colours an
-/// ASCII plot cannot show). gnuplot runs without a shell (experiments/subprocess.hpp).
+/// ASCII plot cannot show). gnuplot runs without a shell (platform/subprocess.hpp).
 inline void plot(const std::string& name, const std::string& data, const std::string& script,
                  const std::string& png_script = "") {
     std::ofstream(name + ".dat") << data;
