@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <type_traits>
 
@@ -58,7 +59,7 @@ Var<T> log_softmax(Var<T> logits) {
 }
 
 template <class T>
-Var<T> cross_entropy(Var<T> logits, const Labels& labels) {
+Var<T> cross_entropy(Var<T> logits, const Labels& labels, int ignore_index) {
     Tape<T>& t = tape_of(logits, "cross_entropy");
     const TensorShape& s = t.value(logits).shape();
     check_2d("cross_entropy", s);
@@ -66,25 +67,37 @@ Var<T> cross_entropy(Var<T> logits, const Labels& labels) {
     if (labels.size() != N)
         throw ShapeError("cross_entropy: expected " + std::to_string(N) + " labels for logits " + shape_str(to_shape(s)) +
                          ", got " + std::to_string(labels.size()));
-    for (std::size_t i = 0; i < N; ++i)
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < N; ++i) {
+        if (labels[i] == ignore_index) continue;
         if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= C)
             throw ValueError("cross_entropy: label " + std::to_string(labels[i]) + " at position " + std::to_string(i) +
-                             " is outside [0, " + std::to_string(C) + ")");
+                             " is outside [0, " + std::to_string(C) + ") and is not the ignore index " +
+                             std::to_string(ignore_index));
+        ++kept;
+    }
     Var<T> out = t.push("cross_entropy", Shape{}, {logits});
     Tensor<T>& lsm = t.scratch(out);  // log-softmax, kept for backward
     if (lsm.shape() != t.value(logits).shape()) lsm.resize(s);
-    t.int_scratch(out).assign(labels.begin(), labels.end());  // the labels, kept for backward
+    // The labels, kept for backward, with −1 marking an ignored row.
+    std::vector<int>& kept_labels = t.int_scratch(out);
+    kept_labels.resize(N);
+    for (std::size_t i = 0; i < N; ++i) kept_labels[i] = labels[i] == ignore_index ? -1 : labels[i];
     log_softmax_rows(t.value(logits).data(), lsm.data(), N, C);
     T loss = T(0);
-    for (std::size_t i = 0; i < N; ++i) loss -= lsm.data()[i * C + labels[i]];
-    t.mutable_value(out).data()[0] = N ? loss / T(N) : T(0);
-    t.set_backward(out, [N, C](Tape<T>& t, int self) {
+    for (std::size_t i = 0; i < N; ++i)
+        if (kept_labels[i] >= 0) loss -= lsm.data()[i * C + kept_labels[i]];
+    // No kept row: 0/0 = NaN, as PyTorch's mean over no element.
+    t.mutable_value(out).data()[0] = kept ? loss / T(kept) : std::numeric_limits<T>::quiet_NaN();
+    t.set_backward(out, [N, C, kept](Tape<T>& t, int self) {
         const int ia = t.parents(self)[0];
         const int* labels = t.int_scratch(self).data();
-        const T g = t.grad_of(self).data()[0] / T(N);
+        T* ga = t.grad_acc(ia).data();  // ignored rows receive nothing
+        if (kept == 0) return;
+        const T g = t.grad_of(self).data()[0] / T(kept);
         const T* lsm = t.scratch(self).data();
-        T* ga = t.grad_acc(ia).data();
         for (std::size_t i = 0; i < N; ++i) {
+            if (labels[i] < 0) continue;
             for (std::size_t j = 0; j < C; ++j) ga[i * C + j] += g * std::exp(lsm[i * C + j]);
             ga[i * C + labels[i]] -= g;
         }
@@ -251,7 +264,7 @@ Var<T> binary_cross_entropy(Var<T> prob, Var<T> target, Reduction r) {
 
 #define GT_INSTANTIATE(T)                                                  \
     template Var<T> log_softmax(Var<T>);                                   \
-    template Var<T> cross_entropy(Var<T>, const Labels&);                  \
+    template Var<T> cross_entropy(Var<T>, const Labels&, int);             \
     template Var<T> mse(Var<T>, Var<T>);                                   \
     template Var<T> binary_cross_entropy(Var<T>, Var<T>, Reduction);
 GT_INSTANTIATE(float)

@@ -10,6 +10,7 @@
 //   subset.hpp      random_subset, random_split
 //   normalize.hpp   normalize_channels, min_max_columns
 //   file_bytes.hpp  whole-file reads with gzip detection
+//   text.hpp        Brown and SpamAssassin text, the vocabulary, the transformer figure's four tasks
 #pragma once
 
 #include "datasets/cifar.hpp"
@@ -22,3 +23,4 @@
 #include "datasets/registry.hpp"
 #include "datasets/subset.hpp"
 #include "datasets/synthetic.hpp"
+#include "datasets/text.hpp"

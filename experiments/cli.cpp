@@ -160,6 +160,19 @@ const SettingRange kRanges[] = {
     {"agop_samples", 1, 10000000, "an integer in [1, 10000000]"},
     {"smooth", 1, 100000, "an integer in [1, 100000]"},
     {"checkpoint_every", 1, 100000, "an integer in [1, 100000]"},
+    {"layers", 1, 48, "an integer in [1, 48]"},
+    {"d_model", 1, 4096, "an integer in [1, 4096]"},
+    {"heads", 1, 64, "an integer in [1, 64]"},
+    {"d_ff", 1, 16384, "an integer in [1, 16384]"},
+    {"max_len", 2, 1024, "an integer in [2, 1024]"},
+    {"max_vocab", 8, 1000000, "an integer in [8, 1000000]"},
+    {"pretrain_epochs", 0, 1000, "an integer in [0, 1000]"},
+    {"pretrain_batch_size", 1, 100000, "an integer in [1, 100000]"},
+    {"pretrain_sequences", 0, 100000000, "an integer in [0, 100000000] (0: all)"},
+    {"finetune_examples", 0, 100000000, "an integer in [0, 100000000] (0: all)"},
+    {"tl_examples", 1, 10000000, "an integer in [1, 10000000]"},
+    {"eval_examples", 1, 10000000, "an integer in [1, 10000000]"},
+    {"pretrain_lr", 0, 1e4, "a number in (0, 1e4)", 0, true, true},
     {"betas", -1e300, 1e300, "", 32},
     {"ps", -1e300, 1e300, "", 32},
     {"weight_decays", -1e300, 1e300, "", 32},
@@ -192,7 +205,7 @@ void check_common(const std::string& key, const json& v, const std::string& wher
 std::string size_keys(const json& cfg) {
     std::vector<std::string> keys;
     for (const char* k : {"width", "widths", "channels", "num_hidden", "batch_size", "n", "train_subset", "modulus",
-                          "tl_samples", "agop_samples"})
+                          "tl_samples", "agop_samples", "layers", "d_model", "d_ff", "max_len", "max_vocab"})
         if (cfg.contains(k)) keys.push_back(k);
     return keys.empty() ? "the sizes" : join(keys);
 }

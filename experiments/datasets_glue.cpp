@@ -7,6 +7,12 @@
 namespace gt::experiments {
 
 bool dataset_available(const std::string& name, const std::string& data_dir) {
+    if (name == "text") {  // the transformer figure's corpora (datasets/text.hpp), fetched by tools/setup
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        return fs::is_regular_file(fs::path(data_dir) / "brown" / "ca01", ec) &&
+               fs::is_directory(fs::path(data_dir) / "spam-assassin" / "spam-1", ec);
+    }
     data::LoadOptions o;
     o.data_dir = data_dir;
     try {
@@ -35,7 +41,7 @@ std::string unsupported_dataset(const std::string& name, const std::string& data
 
 std::vector<std::string> available_datasets(const std::string& data_dir) {
     std::vector<std::string> out;
-    for (const char* n : {"mnist", "fashion-mnist", "cifar10", "cifar100", "svhn"})
+    for (const char* n : {"mnist", "fashion-mnist", "cifar10", "cifar100", "svhn", "text"})
         if (dataset_available(n, data_dir)) out.push_back(n);
     return out;
 }

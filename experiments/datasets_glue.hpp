@@ -6,7 +6,8 @@
 
 namespace gt::experiments {
 
-/// True when the datasets module can load `name` ("mnist", "fashion-mnist", "cifar10", ...) from data_dir;
+/// True when the datasets module can load `name` ("mnist", "fashion-mnist", "cifar10", ..., "text": the
+/// Brown and SpamAssassin corpora) from data_dir;
 /// false for names it has no loader for (svhn).
 bool dataset_available(const std::string& name, const std::string& data_dir);
 /// "" for a data set gramtape can read; otherwise why not, naming the files found under data_dir

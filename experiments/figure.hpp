@@ -118,6 +118,7 @@ struct FigureSpec {
     void (*check)(const json& config) = nullptr;
     Summary (*run_float)(RunContext&) = nullptr;
     Summary (*run_double)(RunContext&) = nullptr;
+    MemoryEstimate (*memory)(const json& config) = nullptr;  // generic_memory_estimate when null
 };
 
 /// The Figure a FigureSpec declares.
@@ -130,6 +131,9 @@ class DeclaredFigure : public Figure {
         if (spec_.check) spec_.check(config);
     }
     Summary run(RunContext& ctx) const override { return (ctx.use_double() ? spec_.run_double : spec_.run_float)(ctx); }
+    MemoryEstimate memory_estimate(const json& config) const override {
+        return spec_.memory ? spec_.memory(config) : Figure::memory_estimate(config);
+    }
 
    private:
     FigureSpec spec_;

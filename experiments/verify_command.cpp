@@ -16,14 +16,18 @@
 #include "autodiff/gemm.hpp"
 #include "experiments/figure.hpp"
 #include "experiments/memory_budget.hpp"
+#include "experiments/text_encoder.hpp"
 #include "nn/conv.hpp"
 #include "nn/dnn.hpp"
+#include "nn/transformer.hpp"
 
 namespace gt::experiments {
 
 namespace {
 
-const char* model_name(VerifyModel m) { return m == VerifyModel::MLP ? "mlp" : "cnn"; }
+const char* model_name(VerifyModel m) {
+    return m == VerifyModel::MLP ? "mlp" : m == VerifyModel::CNN ? "cnn" : "transformer";
+}
 const char* dtype_name(VerifyDtype d) { return d == VerifyDtype::Float ? "float" : "double"; }
 
 /// A flag taking one of the named values (any other is refused with CLI11's "x not in {...}").
@@ -47,9 +51,17 @@ void add_choice(CLI::App* app, const std::string& flag, E& out, const std::vecto
 
 void add_verify_flags(CLI::App* app, VerifySettings& s) {
     using nn::Activation;
-    add_choice<VerifyModel>(app, "--model", s.model, {{"mlp", VerifyModel::MLP}, {"cnn", VerifyModel::CNN}}, "mlp or cnn");
-    app->add_option("--depth", s.depth, "weight layers, classifier included")->check(CLI::Range(1, 64))->capture_default_str();
-    app->add_option("--width", s.width, "hidden units (mlp) or channels (cnn)")->check(CLI::Range(1, 4096))->capture_default_str();
+    add_choice<VerifyModel>(app, "--model", s.model,
+                            {{"mlp", VerifyModel::MLP}, {"cnn", VerifyModel::CNN}, {"transformer", VerifyModel::Transformer}},
+                            "mlp, cnn or transformer");
+    app->add_option("--depth", s.depth, "weight layers, classifier included (transformer: encoder layers)")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    app->add_option("--width", s.width, "hidden units (mlp), channels (cnn) or d_model (transformer)")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    app->add_option("--heads", s.heads, "transformer: attention heads (must divide --width)")->check(CLI::Range(1, 64))->capture_default_str();
+    app->add_option("--seq-len", s.seq_len, "transformer: tokens per sequence, [CLS] included")->check(CLI::Range(3, 512))->capture_default_str();
     add_choice<Activation>(app, "--activation", s.activation,
                            {{"gelu", Activation::GELU}, {"relu", Activation::ReLU}, {"tanh", Activation::Tanh},
                             {"sigmoid", Activation::Sigmoid}},
@@ -74,7 +86,56 @@ struct Checked {
 };
 
 template <class T>
+double frobenius(const Tensor<T>& t) {
+    double n = 0;
+    for (auto v : t) n += double(v) * double(v);
+    return std::sqrt(n);
+}
+
+template <class T>
+std::vector<VerifyRow> run_transformer(const VerifySettings& s) {
+    Rng rng(s.seed);
+    nn::EncoderConfig cfg;
+    cfg.vocab_size = s.vocab;
+    cfg.max_len = s.seq_len;
+    cfg.d_model = s.width;
+    cfg.heads = s.heads;
+    cfg.layers = s.depth;
+    cfg.d_ff = 2 * s.width;
+    cfg.dropout = 0.0;
+    nn::TransformerEncoder<T> encoder(cfg, rng);
+    nn::SequenceClassifier<T> head(cfg, s.classes, rng);
+    nn::TokenBatch batch;
+    batch.batch = s.batch;
+    batch.length = s.seq_len;
+    batch.ids.resize(s.batch * s.seq_len);
+    batch.padding.assign(s.batch * s.seq_len, 0);
+    for (std::size_t i = 0; i < batch.ids.size(); ++i) batch.ids[i] = int(rng.below(s.vocab));
+    for (std::size_t j = s.seq_len - 2; j < s.seq_len; ++j) batch.padding[(s.batch - 1) * s.seq_len + j] = 1;  // padded keys
+    Tape<T> tape;
+    const nn::EncoderOutput<T>& out = encoder.forward(tape, batch, nullptr, true);
+    Labels y(s.batch);
+    for (auto& v : y) v = int(rng.below(s.classes));
+    tape.backward(cross_entropy(head.forward(tape, out.hidden.back()), y));
+
+    std::vector<VerifyRow> rows;
+    const auto& names = nn::encoder_map_names();
+    for (std::size_t l = 0; l < cfg.layers; ++l)
+        for (std::size_t m = 0; m < names.size(); ++m) {
+            const Var<T> h = out.map_inputs[l][m];
+            const nn::Linear<T>& map = encoder.map(l, static_cast<nn::EncoderMap>(m));
+            const Tensor<T> hv = token_rows(h.value()), hg = token_rows(h.grad());
+            const analysis::FlSides<T> fl = analysis::feature_learning(hv, hg, map.weight.value, map.weight.grad);
+            const analysis::GramShift<T> gs = analysis::gram_shift(hv, hg, map.weight.value, map.weight.grad, T(s.lr));
+            rows.push_back({l + 1, names[m], frobenius(fl.lhs), frobenius(fl.rhs), fl.residual, frobenius(gs.delta_gram),
+                            gs.residual_first, gs.residual_exact});
+        }
+    return rows;
+}
+
+template <class T>
 std::vector<VerifyRow> run(const VerifySettings& s) {
+    if (s.model == VerifyModel::Transformer) return run_transformer<T>(s);
     Rng rng(s.seed);
     Tape<T> tape;
     const std::size_t B = s.batch, S = s.image_size, L = S * S;
@@ -120,12 +181,7 @@ std::vector<VerifyRow> run(const VerifySettings& s) {
             k.conv ? analysis::feature_learning_conv(hv, hg, wv, wg) : analysis::feature_learning(hv, hg, wv, wg);
         const analysis::GramShift<T> gs = k.conv ? analysis::gram_shift_conv(hv, hg, wv, wg, T(s.lr))
                                                  : analysis::gram_shift(hv, hg, wv, wg, T(s.lr));
-        auto norm = [](const Tensor<T>& t) {
-            double n = 0;
-            for (auto v : t) n += double(v) * double(v);
-            return std::sqrt(n);
-        };
-        rows.push_back({l, k.conv ? "conv" : "linear", norm(fl.lhs), norm(fl.rhs), fl.residual, norm(gs.delta_gram),
+        rows.push_back({l, k.conv ? "conv" : "linear", frobenius(fl.lhs), frobenius(fl.rhs), fl.residual, frobenius(gs.delta_gram),
                         gs.residual_first, gs.residual_exact});
     }
     return rows;
@@ -138,7 +194,12 @@ MemoryEstimate verify_estimate(const VerifySettings& c) {
     const double k = double(c.classes);
     MemoryEstimate e;
     double params, acts, analysis;
-    if (c.model == VerifyModel::MLP) {
+    if (c.model == VerifyModel::Transformer) {
+        const double T = double(c.seq_len), h = double(c.heads);
+        params = double(c.vocab + c.seq_len) * w + d * 8 * w * w + w * w + w * k;
+        acts = B * T * d * (30 * w + 2 * h * T) * 2;
+        analysis = 4 * (2 * w) * (2 * w) * 8;  // ff2's fan_in is 2·width
+    } else if (c.model == VerifyModel::MLP) {
         const double in = double(c.input_dim);
         params = in * w + std::max(0.0, d - 2) * w * w + w * k;
         acts = B * (in + d * w) * 4;
@@ -175,14 +236,22 @@ int run_verify(const VerifySettings& s) {
     gt::set_num_threads(s.threads);
     if (!std::isfinite(s.lr) || s.lr >= 1e4)
         throw UsageError(fmt::format("--lr {}: expected a number in (0, 1e4)", s.lr));
+    if (s.model == VerifyModel::Transformer && s.width % s.heads != 0)
+        throw UsageError(fmt::format("--heads {}: must divide --width {} (the model width of the transformer)", s.heads, s.width));
     require_memory(verify_estimate(s),
                    fmt::format("verify ({}, depth {}, width {}, batch {}, {})", model_name(s.model), s.depth, s.width,
                                s.batch, dtype_name(s.dtype)),
                    "lower --width, --depth or --batch");
     const auto rows = verify(s);
-    std::printf("verify: %s, depth %zu, width %zu, %s, batch %zu, %s, γ = %g, seed %llu\n", model_name(s.model), s.depth,
-                s.width, nn::to_string(s.activation).c_str(), s.batch, dtype_name(s.dtype), s.lr,
-                static_cast<unsigned long long>(s.seed));
+    if (s.model == VerifyModel::Transformer)
+        std::printf("verify: transformer (post-LN, GELU), %zu encoder layers, d_model %zu, %zu heads, batch %zu x %zu tokens "
+                    "(the last row's final 2 padded), %s, γ = %g, seed %llu; the %zu tokens are the samples\n",
+                    s.depth, s.width, s.heads, s.batch, s.seq_len, dtype_name(s.dtype), s.lr,
+                    static_cast<unsigned long long>(s.seed), s.batch * s.seq_len);
+    else
+        std::printf("verify: %s, depth %zu, width %zu, %s, batch %zu, %s, γ = %g, seed %llu\n", model_name(s.model), s.depth,
+                    s.width, nn::to_string(s.activation).c_str(), s.batch, dtype_name(s.dtype), s.lr,
+                    static_cast<unsigned long long>(s.seed));
     std::printf("%s", verify_table(rows).c_str());
     return 0;
 }

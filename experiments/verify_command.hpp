@@ -1,6 +1,8 @@
 // `gramtape verify`: builds a random network with nn/ (nn::DNN for mlp; for cnn, nn::Conv2d layers run
 // in the unfold form, so that the paper's h = U(x) is a tape node whose gradient is readable, then an
-// nn::Linear classifier), runs one backward pass of a mean cross-entropy loss and checks per layer
+// nn::Linear classifier; for transformer, nn::TransformerEncoder with each linear map reading its own
+// copy of its input, then a [CLS] classifier), runs one backward pass of a mean cross-entropy loss and
+// checks per layer (per layer and map for the transformer, with the B·T tokens as samples)
 //   * the Feature Learning Equation (Eq. 1; conv layers in the unfold form of App. C.1), and
 //   * Theorem 1 for a step γ: ΔG vs the Virtual Covariance Shift, without and with the exact
 //     second-order remainder R (analysis/gram_shift.hpp).
@@ -18,7 +20,7 @@ class App;
 
 namespace gt::experiments {
 
-enum class VerifyModel { MLP, CNN };
+enum class VerifyModel { MLP, CNN, Transformer };
 enum class VerifyDtype { Float, Double };
 
 /// One verify run, typed. add_verify_flags and run_verify parse and range-check it from the command
@@ -37,11 +39,14 @@ struct VerifySettings {
     std::size_t input_dim = 20;  // mlp input features
     std::size_t image_size = 8;  // cnn input: (batch, 3, image_size, image_size), 3×3 kernels, padding 1
     std::size_t classes = 10;
+    std::size_t heads = 2;     // transformer: attention heads (divide width = d_model)
+    std::size_t seq_len = 8;   // transformer: tokens per sequence, [CLS] included; the last row is padded
+    std::size_t vocab = 50;    // transformer: vocabulary size
 };
 
 struct VerifyRow {
-    std::size_t layer = 0;
-    std::string kind;              // "linear" or "conv"
+    std::size_t layer = 0;         // 0-based weight layer; for the transformer, the 1-based encoder layer
+    std::string kind;              // "linear", "conv", or the transformer map: query, key, value, output, ff1, ff2
     double lhs_norm = 0.0;         // ‖∇_h L hᵀ‖_F
     double rhs_norm = 0.0;         // ‖Wᵀ∇_W L‖_F
     double fl_residual = 0.0;      // ‖lhs − rhs‖ / ‖rhs‖

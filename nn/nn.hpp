@@ -1,5 +1,5 @@
-// gramtape nn: parameters, layers, the paper's models, losses, optimizers (with Gram whitening),
-// the training loop and checkpoints. Include this one header.
+// gramtape nn: parameters, layers, the paper's models, a BERT-style encoder and its heads, losses,
+// optimizers (with Gram whitening), schedules, the training loop and checkpoints. Include this one header.
 #pragma once
 
 #include "nn/activation.hpp"
@@ -15,8 +15,10 @@
 #include "nn/optimizer.hpp"
 #include "nn/parameter.hpp"
 #include "nn/polar.hpp"
+#include "nn/schedule.hpp"
 #include "nn/sgd.hpp"
 #include "nn/state.hpp"
 #include "nn/staircase.hpp"
 #include "nn/training_loop.hpp"
+#include "nn/transformer.hpp"
 #include "nn/vae.hpp"

@@ -30,8 +30,10 @@
 #include "nn/cnn.hpp"
 #include "nn/dnn.hpp"
 #include "nn/losses.hpp"
+#include "nn/schedule.hpp"
 #include "nn/sgd.hpp"
 #include "nn/training_loop.hpp"
+#include "nn/transformer.hpp"
 #include "nn/vae.hpp"
 
 // ---- the counting allocator -------------------------------------------------------------------------
@@ -234,6 +236,60 @@ long vae(const std::string& name) {
     return run_workload(name, std::ref(l));
 }
 
+// The text-classification fine-tuning step: encoder + [CLS] classifier with dropout, AdamW, global-norm
+// clipping after backward and the warmup schedule after each step. Batches of one shape (B × 12 tokens,
+// padded at the row ends) built beforehand, as a loader would fill its reused buffers.
+template <class T>
+long encoder_classifier(const std::string& name) {
+    nn::EncoderConfig c;
+    c.vocab_size = 60;
+    c.max_len = 16;
+    c.d_model = 32;
+    c.heads = 4;
+    c.layers = 2;
+    c.d_ff = 64;
+    c.dropout = 0.1;
+    Rng init(0), data(1), drop(2);
+    nn::TransformerEncoder<T> encoder(c, init);
+    nn::SequenceClassifier<T> head(c, 3, init);
+    std::vector<nn::Parameter<T>*> params = encoder.parameters();
+    nn::append_parameters(params, head);
+    nn::AdamW<T> opt(params, nn::adamw_defaults());
+    const std::size_t length = 12;
+    std::vector<nn::TokenBatch> batches(kWarmup + kSteady);
+    std::vector<Labels> labels(batches.size());
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+        nn::TokenBatch& b = batches[i];
+        b.batch = kBatch;
+        b.length = length;
+        for (std::size_t r = 0; r < kBatch; ++r) {
+            const std::size_t real = 2 + data.below(length - 1);
+            for (std::size_t j = 0; j < length; ++j) {
+                b.ids.push_back(j == 0 ? 2 : j < real ? 4 + int(data.below(c.vocab_size - 4)) : 0);
+                b.padding.push_back(j < real ? 0 : 1);
+            }
+            labels[i].push_back(int(data.below(3)));
+        }
+    }
+    nn::StepHooks<T> hooks;
+    hooks.after_backward = [&params](Tape<T>&) { nn::clip_grad_norm(params, 1.0); };
+    hooks.after_step = [&opt](long step, double) { opt.set_lr(2e-4 * nn::linear_warmup_decay(step, 4, 40)); };
+    Tape<T> tape;
+    nn::StepPlace place{"allocations", 1};
+    long step = 0;
+    std::size_t next = 0;
+    return run_workload(name, [&]() {
+        if (next == batches.size()) return false;
+        const nn::TokenBatch& b = batches[next];
+        const Labels& y = labels[next++];
+        nn::train_step(tape, opt, [&](Tape<T>& t) {
+            const nn::EncoderOutput<T>& out = encoder.forward(t, b, &drop);
+            return cross_entropy(head.forward(t, out.hidden.back(), &drop), y);
+        }, place, step, hooks);
+        return true;
+    });
+}
+
 }  // namespace
 
 int main() {
@@ -253,6 +309,8 @@ int main() {
     total += cnn<float>("cnn float32, 2 threads", ConvAlgorithm::Auto, 2);
     total += cnn<double>("cnn float64, SGD momentum", ConvAlgorithm::Auto, 1);
     total += vae<float>("vae float32, Adam");
+    total += encoder_classifier<float>("encoder+cls float32, AdamW");
+    total += encoder_classifier<double>("encoder+cls float64, AdamW");
     std::printf("%s: %ld allocations in steady training steps (expected 0)\n", total ? "FAIL" : "OK", total);
     return total ? 1 : 0;
 }

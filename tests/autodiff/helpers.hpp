@@ -2,10 +2,13 @@
 // op (registry key) each gradient-check test covers.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
+
+#include <boost/test/unit_test.hpp>
 
 #include "autodiff/autodiff.hpp"
 
@@ -31,6 +34,22 @@ std::map<std::string, std::set<std::string>>& coverage();
 struct Covers {
     Covers(const char* test, std::initializer_list<const char*> keys);
 };
+
+/// Asserts that f throws E and that the message contains every fragment.
+template <class E>
+void expect_error(const std::function<void()>& f, std::initializer_list<std::string> fragments) {
+    try {
+        f();
+    } catch (const E& e) {
+        const std::string msg = e.what();
+        for (const auto& frag : fragments) BOOST_TEST(msg.find(frag) != std::string::npos, "'" << msg << "' lacks '" << frag << "'");
+        return;
+    } catch (const std::exception& e) {
+        BOOST_ERROR("wrong exception type: " << e.what());
+        return;
+    }
+    BOOST_ERROR("no exception thrown; expected one mentioning " << *fragments.begin());
+}
 
 /// Relative difference ‖a − b‖ / max(‖a‖, ‖b‖, tiny), plus a shape check.
 double rel_diff(const Tensor<double>& a, const Tensor<double>& b);

@@ -149,10 +149,37 @@ GRADCHECK_CASE(gc_concat, "concat") {
 // ---- linear algebra -------------------------------------------------------------------------
 
 GRADCHECK_CASE(gc_matmul, "matmul") {
-    expect_binary_gradcheck(26, "matmul", matmul<double>, {3, 4}, {4, 5});
+    expect_binary_gradcheck(26, "matmul", [](V a, V b) { return matmul(a, b); }, {3, 4}, {4, 5});
 }
 GRADCHECK_CASE(gc_matmul_batched, "matmul[batched]") {
-    expect_binary_gradcheck(27, "batched matmul", matmul<double>, {2, 3, 4}, {2, 4, 5});
+    expect_binary_gradcheck(27, "batched matmul", [](V a, V b) { return matmul(a, b); }, {2, 3, 4}, {2, 4, 5});
+}
+GRADCHECK_CASE(gc_matmul_transpose, "matmul[transpose]") {
+    Rng r(48);
+    const std::size_t m = 3, k = 4, n = 5;
+    for (bool ta : {false, true})
+        for (bool tb : {false, true}) {
+            if (!ta && !tb) continue;  // gc_matmul
+            const Shape a = ta ? Shape{k, m} : Shape{m, k}, b = tb ? Shape{n, k} : Shape{k, n};
+            expect_gradcheck(std::string("matmul") + (ta ? " Aᵀ" : " A") + (tb ? "·Bᵀ" : "·B"),
+                             [ta, tb](D&, const Xs& x) { return matmul(x[0], x[1], ta, tb); },
+                             {uniform(r, a), uniform(r, b)});
+        }
+}
+GRADCHECK_CASE(gc_matmul_batched_transpose, "matmul[batched, transpose]") {
+    Rng r(49);
+    const std::size_t B = 2, m = 3, k = 4, n = 5;
+    for (bool ta : {false, true})
+        for (bool tb : {false, true}) {
+            if (!ta && !tb) continue;  // gc_matmul_batched
+            const Shape a = ta ? Shape{B, k, m} : Shape{B, m, k}, b = tb ? Shape{B, n, k} : Shape{B, k, n};
+            expect_gradcheck(std::string("batched matmul") + (ta ? " Aᵀ" : " A") + (tb ? "·Bᵀ" : "·B"),
+                             [ta, tb](D&, const Xs& x) { return matmul(x[0], x[1], ta, tb); },
+                             {uniform(r, a), uniform(r, b)});
+        }
+    // Q·Kᵀ of one operand with itself: both gradients land in the same node
+    expect_gradcheck("batched matmul X·Xᵀ", [](D&, const Xs& x) { return matmul(x[0], x[0], false, true); },
+                     {uniform(r, {2, 3, 4})});
 }
 GRADCHECK_CASE(gc_linear, "linear") {
     Rng r(28);
@@ -163,6 +190,14 @@ GRADCHECK_CASE(gc_linear_nobias, "linear[no bias]") {
     Rng r(29);
     expect_gradcheck("linear without bias", [](D&, const Xs& x) { return linear(x[0], x[1]); },
                      {uniform(r, {5, 4}), uniform(r, {3, 4})});
+}
+
+GRADCHECK_CASE(gc_linear_3d, "linear[3-D]") {
+    Rng r(50);
+    expect_gradcheck("linear (2, 3, 4) input", [](D&, const Xs& x) { return linear(x[0], x[1], x[2]); },
+                     {uniform(r, {2, 3, 4}), uniform(r, {5, 4}), uniform(r, {5})});
+    expect_gradcheck("linear (2, 1, 3, 4) input without bias", [](D&, const Xs& x) { return linear(x[0], x[1]); },
+                     {uniform(r, {2, 1, 3, 4}), uniform(r, {5, 4})});
 }
 
 // ---- activations ----------------------------------------------------------------------------
@@ -200,6 +235,15 @@ GRADCHECK_CASE(gc_cross_entropy, "cross_entropy") {
     Rng r(36);
     expect_gradcheck("cross_entropy", [](D&, const Xs& x) { return cross_entropy(x[0], Labels{0, 4, 2, 2}); },
                      {uniform(r, {4, 5}, -2.0, 2.0)});
+}
+GRADCHECK_CASE(gc_cross_entropy_ignore_index, "cross_entropy[ignore_index]") {
+    Rng r(51);
+    expect_gradcheck("cross_entropy ignore_index -100",
+                     [](D&, const Xs& x) { return cross_entropy(x[0], Labels{0, -100, 3, -100, 1}); },
+                     {uniform(r, {5, 4}, -2.0, 2.0)});
+    expect_gradcheck("cross_entropy ignore_index 2",  // an ignore index inside [0, C)
+                     [](D&, const Xs& x) { return cross_entropy(x[0], Labels{2, 0, 2, 1, 3}, 2); },
+                     {uniform(r, {5, 4}, -2.0, 2.0)});
 }
 GRADCHECK_CASE(gc_mse, "mse") {
     Rng r(37);
@@ -260,6 +304,75 @@ GRADCHECK_CASE(gc_embedding, "embedding") {
     expect_gradcheck("embedding", [](D&, const Xs& x) { return embedding(x[0], Labels{1, 3, 1, 0}); },
                      {uniform(r, {5, 3})});
 }
+// ---- transformer ops ------------------------------------------------------------------------
+
+GRADCHECK_CASE(gc_softmax, "softmax") {
+    Rng r(52);
+    expect_gradcheck("softmax (2, 3, 4)", [](D&, const Xs& x) { return softmax(x[0]); }, {uniform(r, {2, 3, 4}, -2.0, 2.0)});
+    expect_gradcheck("softmax (5,)", [](D&, const Xs& x) { return softmax(x[0]); }, {uniform(r, {5}, -2.0, 2.0)});
+    // the input's gradient already holds another op's contribution when softmax's backward runs: added
+    expect_gradcheck("softmax(x) + x", [](D&, const Xs& x) { return add(softmax(x[0]), x[0]); },
+                     {uniform(r, {3, 4}, -2.0, 2.0)});
+}
+GRADCHECK_CASE(gc_multi_head_attention, "multi_head_attention") {
+    Rng r(53);
+    expect_gradcheck("attention, 2 heads of width 3",
+                     [](D&, const Xs& x) { return multi_head_attention(x[0], x[1], x[2], 2); },
+                     {uniform(r, {2, 4, 6}), uniform(r, {2, 4, 6}), uniform(r, {2, 4, 6})});
+    expect_gradcheck("attention, 3 queries on 5 keys, 1 head",
+                     [](D&, const Xs& x) { return multi_head_attention(x[0], x[1], x[2], 1); },
+                     {uniform(r, {2, 3, 4}), uniform(r, {2, 5, 4}), uniform(r, {2, 5, 4})});
+    // self-attention on one node: the q, k and v gradients of each head block land in the same buffer
+    expect_gradcheck("self-attention x, x, x", [](D&, const Xs& x) { return multi_head_attention(x[0], x[0], x[0], 2); },
+                     {uniform(r, {2, 4, 6})});
+    expect_gradcheck("attention x, k, x", [](D&, const Xs& x) { return multi_head_attention(x[0], x[1], x[0], 3); },
+                     {uniform(r, {1, 4, 6}), uniform(r, {1, 4, 6})});
+    // and when the gradient already holds another op's contribution (not fresh)
+    expect_gradcheck("self-attention(x) + x", [](D&, const Xs& x) { return add(multi_head_attention(x[0], x[0], x[0], 2), x[0]); },
+                     {uniform(r, {2, 3, 4})});
+}
+GRADCHECK_CASE(gc_multi_head_attention_key_padding, "multi_head_attention[key padding]") {
+    Rng r(54);
+    // batch row 0: keys 3 and 4 are padding; row 1: key 0
+    const std::vector<std::uint8_t> pad{0, 0, 0, 1, 1, 1, 0, 0, 0, 0};
+    expect_gradcheck("attention with key padding",
+                     [pad](D&, const Xs& x) { return multi_head_attention(x[0], x[1], x[2], 2, pad); },
+                     {uniform(r, {2, 5, 4}), uniform(r, {2, 5, 4}), uniform(r, {2, 5, 4})});
+    expect_gradcheck("self-attention with key padding",
+                     [pad](D&, const Xs& x) { return multi_head_attention(x[0], x[0], x[0], 2, pad); },
+                     {uniform(r, {2, 5, 4})});
+}
+GRADCHECK_CASE(gc_layer_norm, "layer_norm") {
+    Rng r(55);
+    expect_gradcheck("layer_norm (2, 3, 5)", [](D&, const Xs& x) { return layer_norm(x[0], x[1], x[2]); },
+                     {uniform(r, {2, 3, 5}, -2.0, 2.0), uniform(r, {5}, 0.5, 1.5), uniform(r, {5})});
+    expect_gradcheck("layer_norm eps 0.1", [](D&, const Xs& x) { return layer_norm(x[0], x[1], x[2], 0.1); },
+                     {uniform(r, {4, 3}), uniform(r, {3}, 0.5, 1.5), uniform(r, {3})});
+    expect_gradcheck("layer_norm(x) + x", [](D&, const Xs& x) { return add(layer_norm(x[0], x[1], x[2]), x[0]); },
+                     {uniform(r, {3, 4}, -2.0, 2.0), uniform(r, {4}, 0.5, 1.5), uniform(r, {4})});
+}
+GRADCHECK_CASE(gc_layer_norm_no_affine, "layer_norm[no affine]") {
+    Rng r(56);
+    expect_gradcheck("layer_norm without affine", [](D&, const Xs& x) { return layer_norm(x[0], V{}, V{}); },
+                     {uniform(r, {3, 6}, -2.0, 2.0)});
+    expect_gradcheck("layer_norm with gamma only", [](D&, const Xs& x) { return layer_norm(x[0], x[1], V{}); },
+                     {uniform(r, {3, 4}, -2.0, 2.0), uniform(r, {4}, 0.5, 1.5)});
+    expect_gradcheck("layer_norm with beta only", [](D&, const Xs& x) { return layer_norm(x[0], V{}, x[1]); },
+                     {uniform(r, {3, 4}, -2.0, 2.0), uniform(r, {4})});
+}
+GRADCHECK_CASE(gc_dropout, "dropout") {
+    Rng r(57);
+    // The Rng is built inside the function, so every evaluation draws the same mask.
+    expect_gradcheck("dropout p = 0.3", [](D&, const Xs& x) {
+        Rng mask_rng(5);
+        return dropout(x[0], 0.3, mask_rng);
+    }, {uniform(r, {4, 5})});
+    expect_gradcheck("dropout(x) + x", [](D&, const Xs& x) {
+        Rng mask_rng(6);
+        return add(dropout(x[0], 0.5, mask_rng), x[0]);
+    }, {uniform(r, {3, 4})});
+}
+
 // ---- the VAE's ops (nn/vae_ops.hpp: not autodiff ops, so not in the registry) -------------------
 
 BOOST_AUTO_TEST_CASE(gc_reparameterize) {

@@ -201,6 +201,47 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(cnn_every_gradient, T, Types) {
     net.expect_gradients();
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(softmax_and_layer_norm, T, Types) {
+    unary_parity<T>("softmax", [](Var<T> x) { return softmax(x); });
+    unary_parity<T>("layer_norm_noaffine", [](Var<T> x) { return layer_norm(x, Var<T>{}, Var<T>{}, 1e-3); });
+    Tape<T> t;
+    Var<T> x = t.input(fx<T>("layer_norm.x"), true), w = t.input(fx<T>("layer_norm.w"), true);
+    Var<T> b = t.input(fx<T>("layer_norm.b"), true);
+    Var<T> y = layer_norm(x, w, b, 1e-5);
+    t.backward(y, fx<T>("layer_norm.g"));
+    expect_fixture(y.value(), "layer_norm.y");
+    expect_fixture(t.grad(x), "layer_norm.dx");
+    expect_fixture(t.grad(w), "layer_norm.dw");
+    expect_fixture(t.grad(b), "layer_norm.db");
+}
+
+// Against nn.MultiheadAttention(batch_first=True, dropout 0, bias False) with identity in- and
+// out-projections, whose output is then exactly multi-head attention on q, k, v; with padded keys.
+BOOST_AUTO_TEST_CASE_TEMPLATE(multi_head_attention_with_key_padding, T, Types) {
+    for (auto [c, heads] : {std::pair{"mha", std::size_t(2)}, std::pair{"mha_cross", std::size_t(4)}}) {
+        const std::string n = c;
+        const auto pad_array = xt::load_npy<std::uint8_t>(fixture_path(Precision<T>::dir, n + ".pad"));
+        const std::vector<std::uint8_t> pad(pad_array.begin(), pad_array.end());
+        Tape<T> t;
+        Var<T> q = t.input(fx<T>(n + ".q"), true), k = t.input(fx<T>(n + ".k"), true), v = t.input(fx<T>(n + ".v"), true);
+        Var<T> o = multi_head_attention(q, k, v, heads, pad);
+        t.backward(o, fx<T>(n + ".g"));
+        expect_fixture(o.value(), n + ".o");
+        expect_fixture(t.grad(q), n + ".dq");
+        expect_fixture(t.grad(k), n + ".dk");
+        expect_fixture(t.grad(v), n + ".dv");
+    }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(cross_entropy_ignore_index, T, Types) {
+    Tape<T> t;
+    Var<T> z = t.input(fx<T>("cross_entropy_ignore.logits"), true);
+    Var<T> loss = cross_entropy(z, fx_labels<T>("cross_entropy_ignore.labels"), -100);
+    t.backward(loss);
+    expect_fixture(loss.value(), "cross_entropy_ignore.loss");
+    expect_fixture(t.grad(z), "cross_entropy_ignore.dlogits");
+}
+
 BOOST_AUTO_TEST_CASE(missing_fixture_is_a_clear_error) {
     BOOST_CHECK_EXCEPTION(fx<double>("no_such_case.x"), IoError, [](const IoError& e) {
         return std::string(e.what()).find("no_such_case.x.npy") != std::string::npos;
