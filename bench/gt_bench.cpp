@@ -12,9 +12,14 @@
 //               images (forward in batches of 1000, streaming moments; no N×N, no N×d kept)
 //   vcs         ΣVCS of the first layer (784×784) over one epoch of a 784→256→10 GELU MLP, SGD(0.05),
 //               batch 64: each step adds x̃ᵀx̃ − xᵀx with x̃ = x − γ·∂L/∂x
+//   transformer one fine-tuning epoch of Figure 11's quick encoder (4 post-LN layers, d_model 128, 4 heads,
+//               d_ff 512, GELU, max_len 64, vocabulary ≤ 5,000, dropout 0.1) with its [CLS] classifier on
+//               the first 2000 spam training examples, batch 32 (63 steps), AdamW lr 2e-4 (decay 0.01),
+//               10 % warmup then linear decay, gradients clipped to norm 1 — the figure's recipe_step
 //   peak        the FMA peak of this machine (a register-only FMA loop per thread)
-// The epoch order is the BatchLoader's (seed 0); --write-order FILE saves it (uint32) for the
-// PyTorch side, which then feeds the same batches in the same order.
+// The MNIST epoch order is the BatchLoader's (seed 0); --write-order FILE saves it (uint32) for the
+// PyTorch side, which then feeds the same batches in the same order. The transformer's batches (ids
+// padded to each batch's longest example, padding flags, labels) are saved whole by --write-batches.
 #include <immintrin.h>
 #include <sys/resource.h>
 
@@ -40,6 +45,8 @@
 #include "autodiff/ops_linalg.hpp"
 #include "datasets/loader.hpp"
 #include "datasets/registry.hpp"
+#include "datasets/text.hpp"
+#include "experiments/text_encoder.hpp"
 #include "nn/nn.hpp"
 #include "platform/blas_kernel.hpp"
 
@@ -77,6 +84,9 @@ struct Config {
     bool smoke = false;
     std::string data_dir = "data";
     std::string write_order;
+    std::string write_batches;
+    double dropout = 0.1;          // transformer
+    std::size_t max_vocab = 5000;  // transformer: the quick preset's vocabulary, special tokens included
     std::size_t smoke_batches = 5;
     std::string conv = "auto";
 };
@@ -300,6 +310,134 @@ Result layer_metrics(const Config& c, const gt::data::Split<T>& data) {
     return r;
 }
 
+// The token batches of the transformer epoch, for the PyTorch side: int32 little-endian throughout,
+//   header  magic 0x42544754 ("GTTB"), version 1, batches, vocabulary size, classes
+//   batch   B, T, then B·T ids, B·T padding flags (1 = [PAD]), B labels (row-major)
+void write_text_batches(const std::string& path, const std::vector<gt::experiments::TextBatch>& batches,
+                        std::size_t vocab_size, std::size_t classes) {
+    std::vector<std::int32_t> w{0x42544754, 1, std::int32_t(batches.size()), std::int32_t(vocab_size),
+                                std::int32_t(classes)};
+    for (const auto& b : batches) {
+        w.push_back(std::int32_t(b.tokens.batch));
+        w.push_back(std::int32_t(b.tokens.length));
+        w.insert(w.end(), b.tokens.ids.begin(), b.tokens.ids.end());
+        w.insert(w.end(), b.tokens.padding.begin(), b.tokens.padding.end());
+        w.insert(w.end(), b.labels.begin(), b.labels.end());
+    }
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(w.data()), std::streamsize(w.size() * sizeof(std::int32_t)));
+    if (!f) throw gt::IoError("cannot write the token batches to " + path);
+}
+
+// GEMM FLOPs of one training step of the encoder + [CLS] classifier on a (B, T) batch. Every map also
+// gives its input gradient (the embedding tables are trained), so each linear map costs 6 FLOPs per
+// multiply-add of its forward:
+//   maps      6·B·T·L·(4·D² + 2·D·F)          (query, key, value, output; ff1, ff2) on all B·T positions
+//   attention 3 · 2 · 2·B·H·T²·dh = 12·B·T²·D per layer: S = QKᵀ and O = PV forward (2·B·H·T²·dh each),
+//             dP, dV, dQ, dK backward (twice the forward)
+//   head      6·B·(D² + D·C)                   (pooler and classifier on the B [CLS] rows)
+// Padding positions are computed like the others on both sides (padded to the batch's longest example).
+double encoder_train_flops(const gt::nn::EncoderConfig& e, std::size_t classes, std::size_t B, std::size_t T) {
+    const double b = double(B), t = double(T), D = double(e.d_model), F = double(e.d_ff), L = double(e.layers);
+    return 6 * b * t * L * (4 * D * D + 2 * D * F) + 12 * b * t * t * D * L + 6 * b * (D * D + D * double(classes));
+}
+
+template <class T>
+Result train_transformer(const Config& c) {
+    using namespace gt;
+    data::TextOptions text;  // Figure 11's quick preset
+    text.max_len = 64;
+    text.max_vocab = c.max_vocab;
+    text.min_count = 2;
+    text.seed = 0;
+    const data::TextCorpora corpora = data::load_text_corpora(c.data_dir, text);
+    const data::TextTask task = data::spam_task(corpora, text);
+    const std::size_t n = std::min<std::size_t>(2000, task.train.size()), batch = 32;
+    // The figure's fine-tuning order of its first task (stream 100) in epoch 1, over the first n examples.
+    const std::vector<std::size_t> order = experiments::epoch_order(n, 0, 100, 1);
+    std::vector<experiments::TextBatch> batches((n + batch - 1) / batch);
+    for (std::size_t i = 0; i < batches.size(); ++i)
+        experiments::make_text_batch(task.train, order, i * batch, std::min(n, (i + 1) * batch), false, batches[i]);
+    if (!c.write_batches.empty()) write_text_batches(c.write_batches, batches, corpora.vocab.size(), task.classes.size());
+
+    nn::EncoderConfig ec;
+    ec.vocab_size = corpora.vocab.size();
+    ec.max_len = text.max_len;
+    ec.d_model = 128;
+    ec.heads = 4;
+    ec.layers = 4;
+    ec.d_ff = 512;
+    ec.dropout = c.dropout;
+    Rng rng(0);
+    nn::TransformerEncoder<T> encoder(ec, rng);
+    nn::SequenceClassifier<T> head(ec, task.classes.size(), rng);
+    std::vector<nn::Parameter<T>*> params = encoder.parameters();
+    for (nn::Parameter<T>* p : head.parameters()) params.push_back(p);
+    // The schedule spans the whole epoch, also in smoke mode (which stops after a few of its steps).
+    experiments::Recipe recipe{2e-4, 0.01, 0.1, 1.0, long(batches.size())};
+    nn::AdamW<T> opt(params, nn::AdamOptions{recipe.lr, 0.9, 0.999, 1e-8, recipe.weight_decay});
+    Rng draws = experiments::epoch_rng(0, 200, 1);  // dropout
+    const std::size_t steps = c.smoke ? std::min(c.smoke_batches, batches.size()) : batches.size();
+
+    Tape<T> tape;
+    Result r;
+    long step = 0;
+    std::size_t correct = 0, tokens = 0, positions = 0;
+    double loss_sum = 0;
+    // Where a step's time goes (wall clock, and the part of it inside BLAS calls), split by a lap at the
+    // start of the forward, after the loss, after clipping and after the update: forward (encoder, head,
+    // loss) | backward and clipping | AdamW update (with the tape reset, zero_grad and the schedule that
+    // come before the next forward).
+    enum Phase { kForward, kBackward, kUpdate, kPhases };
+    double phase_s[kPhases] = {}, phase_gemm_s[kPhases] = {};
+    double mark = 0, mark_gemm = 0;
+    auto lap = [&](Phase ph) {
+        const double t = now(), g = gt::gemm_stats().seconds;
+        phase_s[ph] += t - mark;
+        phase_gemm_s[ph] += g - mark_gemm;
+        mark = t;
+        mark_gemm = g;
+    };
+    const std::function<void(Tape<T>&)> after_clip = [&](Tape<T>&) { lap(kBackward); };
+    gt::reset_gemm_stats();
+    const double t0 = now(), c0 = cpu_now();
+    mark = t0;
+    for (std::size_t i = 0; i < steps; ++i) {
+        const experiments::TextBatch& b = batches[i];
+        const double loss = experiments::recipe_step<T>(tape, opt, recipe, [&](Tape<T>& t) {
+            lap(kUpdate);
+            const nn::EncoderOutput<T>& out = encoder.forward(t, b.tokens, &draws);
+            const Var<T> logits = head.forward(t, out.hidden.back(), &draws);
+            correct += nn::count_correct(logits.value(), b.labels);
+            const Var<T> loss = cross_entropy(logits, b.labels);
+            lap(kForward);
+            return loss;
+        }, {"gt_bench", 1}, step, after_clip);
+        lap(kUpdate);
+        loss_sum += loss * double(b.tokens.batch);
+        r.samples += b.tokens.batch;
+        for (std::uint8_t pad : b.tokens.padding) tokens += pad == 0;
+        positions += b.tokens.batch * b.tokens.length;
+        r.flops += encoder_train_flops(ec, task.classes.size(), b.tokens.batch, b.tokens.length);
+    }
+    r.seconds = now() - t0;
+    r.gemm = gt::gemm_stats();
+    r.cpu_seconds = cpu_now() - c0;
+    r.steps = steps;
+    r.loss = r.samples ? loss_sum / double(r.samples) : std::nan("");
+    r.extra["accuracy"] = r.samples ? double(correct) / double(r.samples) : std::nan("");
+    r.extra["tokens"] = tokens;        // non-padding tokens, [CLS] included
+    r.extra["positions"] = positions;  // B·T summed over the steps (padding included)
+    r.extra["vocab_size"] = ec.vocab_size;
+    r.extra["dropout"] = ec.dropout;
+    const char* names[kPhases] = {"forward", "backward_clip", "update"};
+    for (int ph = 0; ph < kPhases; ++ph) {
+        r.extra["phase_seconds"][names[ph]] = phase_s[ph];
+        r.extra["phase_gemm_seconds"][names[ph]] = phase_gemm_s[ph];
+    }
+    return r;
+}
+
 // FMA peak: K independent accumulator vectors per thread, all in registers (the loop body is pure
 // vfmadd: the empty asm keeps each chain in a register without adding instructions). Timed in thread
 // CPU time, so other processes on a loaded machine do not lower the ceiling.
@@ -365,6 +503,7 @@ Result fma_peak(const Config& c) {
 template <class T>
 Result run(const Config& c) {
     if (c.workload == "peak") return fma_peak<T>(c);
+    if (c.workload == "transformer") return train_transformer<T>(c);
     gt::data::LoadOptions lo;
     lo.data_dir = c.data_dir;
     const gt::data::Split<T> data = gt::data::load<T>("mnist", lo);
@@ -379,14 +518,19 @@ int main(int argc, char** argv) {
     const std::string kernel = gt::select_blas_kernel(argv);
     Config c;
     CLI::App app{"gt_bench: time one gramtape workload, print JSON"};
-    app.add_option("--workload", c.workload, "mlp | mlp-whiten | mlp4 | cnn | vae | metrics | vcs | peak")
-        ->check(CLI::IsMember({"mlp", "mlp-whiten", "mlp4", "cnn", "vae", "metrics", "vcs", "peak"}));
+    app.add_option("--workload", c.workload, "mlp | mlp-whiten | mlp4 | cnn | vae | metrics | vcs | transformer | peak")
+        ->check(CLI::IsMember({"mlp", "mlp-whiten", "mlp4", "cnn", "vae", "metrics", "vcs", "transformer", "peak"}));
     app.add_option("--threads", c.threads, "threads: OpenBLAS's and the direct convolution's batch split")->check(CLI::Range(1, 256));
     app.add_option("--dtype", c.dtype, "float32 | float64")->check(CLI::IsMember({"float32", "float64"}));
     app.add_flag("--smoke", c.smoke, "a few batches only (keeps the benchmark working in the test suite)");
     app.add_option("--smoke-batches", c.smoke_batches, "batches per workload in smoke mode");
-    app.add_option("--data-dir", c.data_dir, "folder holding mnist/");
+    app.add_option("--data-dir", c.data_dir, "folder holding mnist/ (transformer: brown/ and spam-assassin/)");
     app.add_option("--write-order", c.write_order, "write the epoch's sample order (uint32) to this file");
+    app.add_option("--write-batches", c.write_batches,
+                   "transformer: write the epoch's token batches (all of them, also in smoke mode) to this file");
+    app.add_option("--dropout", c.dropout, "transformer: dropout probability (the figure's 0.1)")->check(CLI::Range(0.0, 0.99));
+    app.add_option("--max-vocab", c.max_vocab, "transformer: vocabulary size limit (the quick preset's 5000)")
+        ->check(CLI::Range(std::size_t(5), std::size_t(1) << 24));
     app.add_option("--conv", c.conv, "conv2d implementation: auto | im2col | direct (gt::set_conv_algorithm)")
         ->check(CLI::IsMember({"auto", "im2col", "direct"}));
     CLI11_PARSE(app, argc, argv);

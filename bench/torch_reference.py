@@ -2,6 +2,7 @@
 """PyTorch reference for bench/gt_bench: the same workloads, shapes, data, batch order and dtype.
 
     /usr/bin/python3 bench/torch_reference.py --workload mlp --threads 1 [--order FILE] [--smoke]
+    /usr/bin/python3 bench/torch_reference.py --workload transformer --batches FILE  # gt_bench --write-batches
 
 Prints one JSON object (same keys as gt_bench). Thread pools: this PyTorch build has an OpenMP pool
 (its own kernels) and links the pthread OpenBLAS (its GEMMs). Two busy pools on 2 cores make it ~3x
@@ -11,12 +12,13 @@ is set here before torch is imported; bench/run also sets OPENBLAS_CORETYPE for 
 """
 import argparse
 import json
+import math
 import os
 import resource
 import sys
 import time
 
-WORKLOADS = ["mlp", "mlp-whiten", "mlp4", "cnn", "vae", "metrics", "vcs"]
+WORKLOADS = ["mlp", "mlp-whiten", "mlp4", "cnn", "vae", "metrics", "vcs", "transformer"]
 
 
 def parse():
@@ -29,6 +31,8 @@ def parse():
     p.add_argument("--smoke-batches", type=int, default=5)
     p.add_argument("--data-dir", default="data")
     p.add_argument("--order", default="", help="uint32 sample order written by gt_bench --write-order")
+    p.add_argument("--batches", default="", help="transformer: token batches written by gt_bench --write-batches")
+    p.add_argument("--dropout", type=float, default=0.1, help="transformer: dropout probability (the figure's 0.1)")
     return p.parse_args()
 
 
@@ -253,15 +257,116 @@ def layer_metrics(X, Y):
     return secs, (N + bs - 1) // bs, N, 0.0, {"tl": tl, "surrogate": sur, "cpu_seconds": cpu}
 
 
-def main():
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def read_text_batches(path):
+    """The batches of gt_bench --write-batches (int32: magic, version, count, vocabulary, classes; per batch
+    B, T, B·T ids, B·T padding flags, B labels) as (ids, key_padding_mask, labels) tensors."""
+    w = np.fromfile(path, dtype="<i4")
+    if w.size < 5 or w[0] != 0x42544754 or w[1] != 1:
+        sys.exit(f"torch_reference: {path} is not a version-1 token-batch file of gt_bench --write-batches")
+    count, vocab, classes = int(w[2]), int(w[3]), int(w[4])
+    out, at = [], 5
+    for i in range(count):
+        if at + 2 > w.size:
+            sys.exit(f"torch_reference: {path} ends inside batch {i} of {count}")
+        B, T = int(w[at]), int(w[at + 1])
+        at += 2
+        need = 2 * B * T + B
+        if at + need > w.size:
+            sys.exit(f"torch_reference: {path} ends inside batch {i} of {count} (B {B}, T {T})")
+        ids = torch.from_numpy(w[at:at + B * T].astype(np.int64)).reshape(B, T)
+        pad = torch.from_numpy(w[at + B * T:at + 2 * B * T] != 0).reshape(B, T)
+        labels = torch.from_numpy(w[at + 2 * B * T:at + need].astype(np.int64))
+        at += need
+        out.append((ids, pad, labels))
+    return out, vocab, classes
+
+
+class Encoder(nn.Module):
+    """gt::nn::TransformerEncoder + SequenceClassifier: post-LN BERT-style layers (GELU, eps 1e-12), token +
+    position embeddings, LayerNorm and dropout, then logits = classifier(dropout(tanh(pooler(h[:, 0]))))."""
+
+    def __init__(self, vocab, classes, d=128, heads=4, layers=4, ff=512, max_len=64, p=0.1, eps=1e-12):
+        super().__init__()
+        self.token = nn.Embedding(vocab, d)
+        self.position = nn.Embedding(max_len, d)
+        self.norm = nn.LayerNorm(d, eps=eps)
+        self.drop = nn.Dropout(p)
+        self.layers = nn.ModuleList([nn.TransformerEncoderLayer(d, heads, ff, p, activation="gelu", layer_norm_eps=eps,
+                                                                batch_first=True, norm_first=False)
+                                     for _ in range(layers)])
+        for layer in self.layers:  # gramtape's attention has no dropout on the probabilities (nn/transformer.hpp)
+            layer.self_attn.dropout = 0.0
+        self.pooler = nn.Linear(d, d)
+        self.classifier = nn.Linear(d, classes)
+        for m in self.modules():  # BERT init, as gramtape's: weights N(0, 0.02²), biases 0, LayerNorm 1 / 0
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+            if isinstance(m, nn.Linear):
+                nn.init.zeros_(m.bias)
+            if isinstance(m, nn.MultiheadAttention):
+                nn.init.normal_(m.in_proj_weight, 0.0, 0.02)
+                nn.init.zeros_(m.in_proj_bias)
+
+    def forward(self, ids, pad):
+        pos = torch.arange(ids.shape[1])
+        x = self.drop(self.norm(self.token(ids) + self.position(pos)))
+        for layer in self.layers:
+            x = layer(x, src_key_padding_mask=pad)
+        return self.classifier(self.drop(torch.tanh(self.pooler(x[:, 0]))))
+
+
+def linear_warmup_decay(step, warmup, total):
+    """gt::nn::linear_warmup_decay (get_linear_schedule_with_warmup's factor)."""
+    if step < warmup:
+        return step / max(1, warmup)
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def train_transformer():
+    if not args.batches:
+        sys.exit("torch_reference: the transformer workload needs --batches FILE (gt_bench --write-batches)")
+    data, vocab, classes = read_text_batches(args.batches)
+    model = Encoder(vocab, classes, p=args.dropout).to(DT)
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    total = len(data)  # the schedule spans the whole epoch, also in smoke mode
+    warmup = math.ceil(0.1 * total)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: linear_warmup_decay(s, warmup, total))
+    if args.smoke:
+        data = data[:args.smoke_batches]
+    steps = samples = correct = tokens = 0
+    loss_sum = 0.0
+    t0, c0 = time.perf_counter(), time.process_time()
+    for ids, pad, yb in data:
+        opt.zero_grad()
+        out = model(ids, pad)
+        loss = F.cross_entropy(out, yb)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        loss_sum += loss.item() * ids.shape[0]
+        correct += int((out.argmax(1) == yb).sum())
+        tokens += int((~pad).sum())
+        samples += ids.shape[0]
+        steps += 1
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return secs, steps, samples, loss_sum / max(samples, 1), {"accuracy": correct / max(samples, 1), "tokens": tokens,
+                                                              "dropout": args.dropout, "cpu_seconds": cpu}
+
+
+def mnist_workload():
     X, Y, _Xtest = load_mnist()
     if args.workload == "vae":
-        r = train_vae(X, Y)
-    elif args.workload == "metrics":
-        r = layer_metrics(X, Y)
-    else:
-        r = train_classifier(X, Y, args.workload)
+        return train_vae(X, Y)
+    if args.workload == "metrics":
+        return layer_metrics(X, Y)
+    return train_classifier(X, Y, args.workload)
+
+
+def main():
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    r = train_transformer() if args.workload == "transformer" else mnist_workload()
     secs, steps, samples, loss, extra = r
     cpu = extra.pop("cpu_seconds")
     out = {
