@@ -12,9 +12,19 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "experiments/metrics.hpp"
 #include "platform/subprocess.hpp"
 
 namespace gtt {
+
+/// The values of one (run, metric, layer) series of metrics.csv rows, in row order.
+inline std::vector<double> values(const std::vector<gt::experiments::MetricRow>& rows, const std::string& run,
+                                  const std::string& metric, const std::string& layer = "") {
+    std::vector<double> v;
+    for (const auto& r : rows)
+        if (r.run == run && r.metric == metric && r.layer == layer) v.push_back(r.value);
+    return v;
+}
 
 namespace fs = std::filesystem;
 

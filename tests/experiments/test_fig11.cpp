@@ -15,17 +15,10 @@
 using namespace gt;
 using namespace gt::experiments;
 using gtt::run;
+using gtt::values;
 using gtt::TempDir;
 
 namespace {
-
-std::vector<double> values(const std::vector<MetricRow>& rows, const std::string& run, const std::string& metric,
-                           const std::string& layer = "") {
-    std::vector<double> v;
-    for (const auto& r : rows)
-        if (r.run == run && r.metric == metric && r.layer == layer) v.push_back(r.value);
-    return v;
-}
 
 std::string base(const fs::path& out) {
     return "fig11 --preset smoke --threads 1 --data-dir '" + gtt::data_dir() + "' --out '" + out.string() + "'";

@@ -16,6 +16,7 @@
 using namespace gt;
 using namespace gt::experiments;
 using gtt::run;
+using gtt::values;
 
 namespace {
 
@@ -42,14 +43,6 @@ std::pair<std::vector<MetricRow>, Summary> folder(const std::string& name, const
         BOOST_TEST(fs::exists(f / (fs::path(img).stem().string() + ".gp")));
     }
     return {rows, s};
-}
-
-std::vector<double> values(const std::vector<MetricRow>& rows, const std::string& run, const std::string& metric,
-                           const std::string& layer = "") {
-    std::vector<double> v;
-    for (const auto& r : rows)
-        if (r.run == run && r.metric == metric && r.layer == layer) v.push_back(r.value);
-    return v;
 }
 
 }  // namespace
