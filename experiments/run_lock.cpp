@@ -32,11 +32,11 @@ long pid_in(const std::string& text) {
 }
 }  // namespace
 
-std::shared_ptr<RunLock> RunLock::acquire(const fs::path& folder) {
+std::shared_ptr<RunLock> RunLock::acquire(const fs::path& folder, const std::string& kind) {
     const fs::path path = folder / ".lock";
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
-        throw UsageError(fmt::format("run folder '{}': cannot open its lock file .lock ({})", folder.string(),
+        throw UsageError(fmt::format("{} '{}': cannot open its lock file .lock ({})", kind, folder.string(),
                                      std::strerror(errno)));
     int rc;
     do rc = ::flock(fd, LOCK_EX | LOCK_NB);
@@ -48,17 +48,17 @@ std::shared_ptr<RunLock> RunLock::acquire(const fs::path& folder) {
         if (err == EWOULDBLOCK) {
             const long pid = pid_in(text);
             throw UsageError(fmt::format(
-                "run folder '{}' is being written by another gramtape process ({}); two writers would corrupt it: "
+                "{} '{}' is being written by another gramtape process ({}); two writers would corrupt it: "
                 "wait for that process to end, or stop it, then run this command again",
-                folder.string(), pid ? fmt::format("pid {}", pid) : std::string("pid unknown")));
+                kind, folder.string(), pid ? fmt::format("pid {}", pid) : std::string("pid unknown")));
         }
-        throw UsageError(fmt::format("run folder '{}': cannot lock .lock ({})", folder.string(), std::strerror(err)));
+        throw UsageError(fmt::format("{} '{}': cannot lock .lock ({})", kind, folder.string(), std::strerror(err)));
     }
     std::shared_ptr<RunLock> lock(new RunLock(fd));
     lock->stale_pid_ = pid_in(read_all(fd));
     const std::string text = fmt::format("pid {}\nsince {}\n", static_cast<long>(::getpid()), utc_now());
     if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
-        throw UsageError(fmt::format("run folder '{}': cannot write its lock file .lock ({})", folder.string(),
+        throw UsageError(fmt::format("{} '{}': cannot write its lock file .lock ({})", kind, folder.string(),
                                      std::strerror(errno)));
     return lock;
 }

@@ -12,8 +12,9 @@ namespace gt::experiments {
 
 class RunLock {
    public:
-    /// Locks `folder` or throws UsageError naming the folder and the pid of the process that holds it.
-    static std::shared_ptr<RunLock> acquire(const std::filesystem::path& folder);
+    /// Locks `folder` or throws UsageError naming the folder (as `kind`: "run folder", "sweep folder")
+    /// and the pid of the process that holds it.
+    static std::shared_ptr<RunLock> acquire(const std::filesystem::path& folder, const std::string& kind = "run folder");
     /// Empties the lock file (a clean release) and closes it, which drops the lock.
     ~RunLock();
     RunLock(const RunLock&) = delete;

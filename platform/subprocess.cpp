@@ -96,11 +96,12 @@ RunResult run_program(const std::vector<std::string>& argv_in, const SpawnOption
         posix_spawn_file_actions_adddup2(&r.actions, pipe_write, 2);
     }
     if (!o.cwd.empty()) posix_spawn_file_actions_addchdir_np(&r.actions, o.cwd.c_str());
-    // The child starts with no blocked signals and the default SIGPIPE, whatever ours are.
+    // The child starts with no blocked signals and the default SIGPIPE, SIGTERM, SIGINT and SIGHUP,
+    // whatever ours are (a sweep's task runner ignores the last three so as to record the child's end).
     sigset_t none, pipe_sig;
     sigemptyset(&none);
     sigemptyset(&pipe_sig);
-    sigaddset(&pipe_sig, SIGPIPE);
+    for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP}) sigaddset(&pipe_sig, sig);
     posix_spawnattr_setsigmask(&r.attr, &none);
     posix_spawnattr_setsigdefault(&r.attr, &pipe_sig);
     posix_spawnattr_setflags(&r.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
