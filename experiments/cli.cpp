@@ -88,7 +88,9 @@ int cmd_reproduce(Flags f, const std::string& only, const sweep::EngineOptions& 
         for (const Figure* fig : figures())
             if (want.empty() || std::find(want.begin(), want.end(), fig->info().id) != want.end()) r.figures.push_back(fig);
         r.flags = f;
-        const int status = sweep::start_sweep(r, engine, fs::path(f.out) / ("reproduce-" + f.preset));
+        sweep::EngineOptions e = engine;
+        if (given(f.o_threads)) e.threads = f.threads;
+        const int status = sweep::start_sweep(r, e, fs::path(f.out) / ("reproduce-" + f.preset));
         if (engine.engine != "slurm") {
             const std::size_t n = write_report(f.out, f.report_dir, "", f.data_dir);
             std::printf("report of %zu runs in %s/index.html\n", n, f.report_dir.c_str());

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "experiments/datasets_glue.hpp"
+#include "experiments/sweep/status.hpp"
 #include "platform/files.hpp"
 
 namespace gt::experiments {
@@ -64,10 +65,18 @@ std::string claims_tally(const Summary& s) {
 std::vector<FoundRun> find_runs(const fs::path& runs) {
     std::vector<FoundRun> out;
     if (!fs::is_directory(runs)) return out;
+    auto add = [&](const fs::path& folder) {
+        const fs::path s = folder / "summary.json";
+        if (fs::is_directory(folder) && fs::exists(s)) out.push_back({folder, Summary::from_json(read_json(s), s.string())});
+    };
     for (const auto& e : fs::directory_iterator(runs)) {
-        const fs::path s = e.path() / "summary.json";
-        if (!e.is_directory() || !fs::exists(s)) continue;
-        out.push_back({e.path(), Summary::from_json(read_json(s), s.string())});
+        add(e.path());
+        // `reproduce --engine` puts its runs in a sweep folder, runs/reproduce-PRESET/tasks/<task>/<run>:
+        // they stand beside the others. A grid sweep's runs are in its own report (sweep_folders).
+        if (!fs::exists(sweep::manifest_path(e.path()))) continue;
+        const sweep::Manifest m = sweep::load_manifest(e.path());
+        if (m.command != "reproduce") continue;
+        for (const sweep::Task& t : m.tasks) add(sweep::task_run_folder(e.path(), m, t));
     }
     std::sort(out.begin(), out.end(), [](const FoundRun& a, const FoundRun& b) {
         const auto ka = std::make_tuple(fig_number(a.summary.figure), a.summary.figure, preset_rank(a.summary.preset),
@@ -76,6 +85,17 @@ std::vector<FoundRun> find_runs(const fs::path& runs) {
                                         b.summary.dataset);
         return ka < kb;
     });
+    return out;
+}
+
+std::vector<fs::path> sweep_folders(const fs::path& runs) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    if (!fs::is_directory(runs, ec)) return out;
+    for (const auto& e : fs::directory_iterator(runs))
+        if (fs::exists(sweep::manifest_path(e.path())) && sweep::load_manifest(e.path()).command == "sweep")
+            out.push_back(e.path());
+    std::sort(out.begin(), out.end());
     return out;
 }
 
@@ -128,6 +148,30 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
             m += fmt::format("| [{} — {}](#{}) | {} | {} | {} | {:.0f} | `{}` |\n", s.figure, md_cell(s.title), anchor,
                              s.dataset.empty() ? "synthetic" : s.dataset, s.preset, claims_tally(s), s.seconds,
                              rel(r.folder, out));
+        }
+        h += "</table>\n";
+        m += "\n";
+    }
+    const auto sweeps = sweep_folders(runs);
+    if (!sweeps.empty()) {
+        h += "<h2>Sweeps</h2>\n<table><tr><th>Sweep</th><th>Figure</th><th>Preset</th><th>Tasks done</th><th>Grid</th></tr>\n";
+        m += "## Sweeps\n\n| Sweep | Figure | Preset | Tasks done | Grid |\n|---|---|---|---|---|\n";
+        for (const fs::path& dir : sweeps) {
+            const sweep::Manifest sm = sweep::load_manifest(dir);
+            std::size_t done = 0;
+            for (const sweep::Task& t : sm.tasks) done += sweep::task_done(dir, sm, t);
+            std::string grid;
+            for (const auto& a : sm.request.value("grid", json::array()))
+                grid += (grid.empty() ? "" : "; ") + a.value("key", std::string()) + " = " + a.value("values", json::array()).dump();
+            const json seeds = sm.request.value("seeds", json::array());
+            if (!seeds.empty()) grid += (grid.empty() ? "" : "; ") + std::string("seeds ") + seeds.dump();
+            const std::string figs = sm.request.value("figures", json::array()).dump();
+            const std::string link = rel(dir / "report" / "index.html", out);
+            h += fmt::format("<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}</td></tr>\n",
+                             html(link), html(dir.filename().string()), html(figs), html(sm.preset), done, sm.tasks.size(),
+                             html(grid));
+            m += fmt::format("| [{}]({}) | {} | {} | {}/{} | {} |\n", md_cell(dir.filename().string()), link, md_cell(figs),
+                             sm.preset, done, sm.tasks.size(), md_cell(grid));
         }
         h += "</table>\n";
         m += "\n";

@@ -18,6 +18,10 @@ struct FoundRun {
 /// Every run folder under `runs` that holds a summary.json, in paper order (then preset, dataset).
 std::vector<FoundRun> find_runs(const std::filesystem::path& runs);
 
+/// The grid sweeps directly under `runs` (folders with a sweep.json of `gramtape sweep`), by name;
+/// the report links their own reports.
+std::vector<std::filesystem::path> sweep_folders(const std::filesystem::path& runs);
+
 /// Writes index.html and README.md into `out`; returns the number of runs reported.
 /// `preset` filters runs ("" = all presets).
 /// `data_dir` is only used to list which datasets could not be run on this machine.

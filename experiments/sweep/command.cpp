@@ -112,7 +112,7 @@ int start_sweep(const Request& r, const EngineOptions& e, const fs::path& dir) {
     s.submitted = utc_now();
     s.tasks = todo;
     if (e.engine == "slurm") {
-        s = submit_slurm(dir, m, todo, e.jobs, e.slurm_args);
+        s = submit_slurm(dir, m, todo, e.jobs, e.slurm_args, e.threads);
         m.submissions.push_back(s);
         save_manifest(dir, m);
         std::printf("submitted %zu tasks as Slurm array job %s%s; report job %s runs after it (afterany)\n"
@@ -127,10 +127,10 @@ int start_sweep(const Request& r, const EngineOptions& e, const fs::path& dir) {
     const int jobs = e.jobs > 0 ? e.jobs : default_threads().cpus;
     int failed = 0;
     if (e.engine == "local") {
-        failed = run_local(dir, m, todo, jobs);
+        failed = run_local(dir, m, todo, jobs, e.threads);
     } else {
         try {
-            failed = run_parallel(dir, m, jobs);
+            failed = run_parallel(dir, m, jobs, e.threads);
         } catch (const SpawnError& x) {
             throw UsageError(fmt::format("sweep --engine parallel: {}", x.what()));
         }
@@ -174,9 +174,13 @@ int sweep_main(int argc, char** argv) {
         app.add_option("INDEX", index, "the task's index in sweep.json")->required();
         app.add_option("--slot", slot, "this worker's slot (1-based), for its share of the CPUs")->check(CLI::Range(1, 4096));
         app.add_option("--slots", slots, "how many workers share the CPUs")->check(CLI::Range(1, 4096));
+        app.add_option("--threads", e.threads, "threads of the task (default: its share of the CPUs, or Slurm's allocation)")
+            ->check(CLI::Range(1, 256));
     } else if (fig) {
         add_run_flags(&app, f, fig);
-        app.get_option("--out")->description("the sweep folder (default: sweeps/FIGURE-PRESET)");
+        app.get_option("--out")->description("the sweep folder (default: runs/sweep-FIGURE-PRESET, where `gramtape report` links it)");
+        app.get_option("--threads")->description("threads of each task (default: its share of the CPUs, CPUs / --jobs; "
+                                                 "on Slurm, its --cpus-per-task)");
         app.add_option("--grid", grid, "KEY=V1,V2,...: a setting and its values (repeat for a product grid; "
                                        "dataset=a,b sweeps datasets)");
         app.add_option("--engine", e.engine, "local (processes here), parallel (GNU parallel) or slurm (sbatch --array)")
@@ -209,16 +213,17 @@ int sweep_main(int argc, char** argv) {
         if (what == "task") {
             if ((slot > 0) != (slots > 0)) throw UsageError("--slot and --slots go together");
             if (slot > slots) throw UsageError(fmt::format("--slot {} is beyond --slots {}", slot, slots));
-            const int status = run_task(dir, index, slot, slots);
+            const int status = run_task(dir, index, slot, slots, e.threads);
             return status > 255 ? 1 : status;
         }
+        if (given(f.o_threads)) e.threads = f.threads;  // each task's; by default its share of the CPUs
         Request r;
         r.figures = {fig};
         r.flags = f;
         for (const std::string& g : grid) r.grid.push_back(parse_grid(g));
         if (given(f.o_seeds)) r.seeds = parse_seeds(f.seeds);
         const fs::path out = app.get_option("--out")->count() > 0 ? fs::path(f.out)
-                                                                  : fs::path("sweeps") / (what + "-" + f.preset);
+                                                                  : fs::path("runs") / ("sweep-" + what + "-" + f.preset);
         return start_sweep(r, e, out);
     } catch (const UsageError& x) {
         std::fprintf(stderr, "gramtape: error: %s\n", x.what());

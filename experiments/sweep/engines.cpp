@@ -12,6 +12,7 @@
 #include "experiments/figure.hpp"
 #include "experiments/format.hpp"
 #include "experiments/run_command.hpp"
+#include "experiments/sweep/status.hpp"
 #include "experiments/sweep/task_runner.hpp"
 #include "platform/files.hpp"
 #include "platform/subprocess.hpp"
@@ -56,7 +57,7 @@ std::string sh_quote(const std::string& s) {
     return q + "'";
 }
 
-int run_local(const fs::path& dir, const Manifest& m, const std::vector<std::size_t>& tasks, int jobs) {
+int run_local(const fs::path& dir, const Manifest& m, const std::vector<std::size_t>& tasks, int jobs, int threads) {
     const std::string self = self_executable();
     const int workers = std::max(1, std::min<int>(jobs, int(tasks.size())));
     std::atomic<std::size_t> next{0};
@@ -72,8 +73,10 @@ int run_local(const fs::path& dir, const Manifest& m, const std::vector<std::siz
             const auto s0 = std::chrono::steady_clock::now();
             RunResult r;
             try {
-                r = run_program({self, "sweep", "task", dir.string(), std::to_string(t.index), "--slot", std::to_string(slot),
-                                 "--slots", std::to_string(workers)});
+                std::vector<std::string> argv = {self, "sweep", "task", dir.string(), std::to_string(t.index),
+                                                 "--slot", std::to_string(slot), "--slots", std::to_string(workers)};
+                if (threads > 0) argv.insert(argv.end(), {"--threads", std::to_string(threads)});
+                r = run_program(argv);
             } catch (const SpawnError& e) {
                 r.status = 127;
                 r.output = e.what();
@@ -82,11 +85,16 @@ int run_local(const fs::path& dir, const Manifest& m, const std::vector<std::siz
             std::lock_guard<std::mutex> g(out);
             ++finished;
             if (r.status != 0) ++failures;
-            std::string last = r.output;
-            while (!last.empty() && last.back() == '\n') last.pop_back();
-            std::printf("[%zu/%zu] %s: %s (%.0f s)\n", finished, tasks.size(), t.name.c_str(),
-                        r.status == 0 ? "done" : ("FAILED, " + last.substr(last.find(':') == std::string::npos ? 0 : last.find(':') + 2)).c_str(),
-                        secs);
+            std::string how = "done";
+            if (r.status != 0) {  // what the runner recorded, else what it printed
+                const Attempt a = Attempt::read(attempt_path(dir, t));
+                std::string why = a.exists && !a.error.empty() ? a.error : r.output;
+                while (!why.empty() && why.back() == '\n') why.pop_back();
+                how = fmt::format("FAILED, {}{}", r.status > 128 ? fmt::format("killed by signal {}", r.status - 128)
+                                                                  : fmt::format("exit {}", r.status),
+                                  why.empty() ? "" : ": " + why.substr(why.find_first_not_of(' ')));
+            }
+            std::printf("[%zu/%zu] %s: %s (%.0f s)\n", finished, tasks.size(), t.name.c_str(), how.c_str(), secs);
             std::fflush(stdout);
         }
     };
@@ -98,14 +106,16 @@ int run_local(const fs::path& dir, const Manifest& m, const std::vector<std::siz
     return failures;
 }
 
-int run_parallel(const fs::path& dir, const Manifest& m, int jobs) {
+int run_parallel(const fs::path& dir, const Manifest& m, int jobs, int threads) {
     const fs::path joblog = dir / "parallel.joblog";
     std::error_code ec;
     std::vector<std::string> argv = {"parallel", "--will-cite", "--jobs", std::to_string(jobs), "--joblog", joblog.string(),
                                      "--halt", "never", "--line-buffer"};
     if (fs::exists(joblog, ec)) argv.push_back("--resume-failed");
     argv.insert(argv.end(), {self_executable(), "sweep", "task", dir.string(), "{}", "--slot", "{%}", "--slots",
-                             std::to_string(jobs), ":::"});
+                             std::to_string(jobs)});
+    if (threads > 0) argv.insert(argv.end(), {"--threads", std::to_string(threads)});
+    argv.push_back(":::");
     for (const Task& t : m.tasks) argv.push_back(std::to_string(t.index));
     SpawnOptions o;
     o.capture = false;
@@ -114,7 +124,7 @@ int run_parallel(const fs::path& dir, const Manifest& m, int jobs) {
 }
 
 Submission submit_slurm(const fs::path& dir, const Manifest& m, const std::vector<std::size_t>& tasks, int jobs,
-                        const std::string& slurm_args) {
+                        const std::string& slurm_args, int threads) {
     const std::vector<std::string> user = split_words(slurm_args);
     for (const std::string& w : user)
         for (const char* own : {"--array", "-a", "--output", "-o", "--error", "-e", "--dependency", "-d", "--wrap", "--parsable"})
@@ -126,8 +136,9 @@ Submission submit_slurm(const fs::path& dir, const Manifest& m, const std::vecto
     fs::create_directories(dir / "logs");
     const fs::path script = dir / "slurm" / "array.sh";
     write_text_atomic(script, fmt::format("#!/bin/sh\n# One task of the sweep in {}: Slurm runs this once per array index.\n"
-                                          "exec {} sweep task {} \"$SLURM_ARRAY_TASK_ID\"\n",
-                                          dir.string(), sh_quote(self), sh_quote(dir.string())));
+                                          "exec {} sweep task {} \"$SLURM_ARRAY_TASK_ID\"{}\n",
+                                          dir.string(), sh_quote(self), sh_quote(dir.string()),
+                                          threads > 0 ? fmt::format(" --threads {}", threads) : ""));
     ::chmod(script.c_str(), 0755);
     std::string list;
     for (std::size_t k : tasks) list += (list.empty() ? "" : ",") + std::to_string(m.tasks[k].index);

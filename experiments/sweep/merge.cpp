@@ -561,7 +561,7 @@ void draw_panel(const fs::path& folder, const std::string& name, Panel& p, const
     const std::string datname = name + ".dat";
     const bool keyed = labels.size() <= kMaxKeyedCurves;
     std::string body = "set termoption noenhanced\n";
-    body += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset grid\n", gp_text(p.figure + ": " + p.title),
+    body += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset grid\n", gp_text(p.figure + ": " + p.title + " (mean over seeds, band ± 1 std)"),
                         gp_text(p.by_epoch ? "epoch" : "step"), gp_text(p.metric));
     body += keyed ? "set key outside right top\n" : "unset key\n";
     std::string items;
@@ -586,29 +586,44 @@ void draw_panel(const fs::path& folder, const std::string& name, Panel& p, const
 
 // ---- the report -----------------------------------------------------------------------------------------
 
-std::string setting_value_cell(const RowAcc& a) {
+/// The row's pattern with each number replaced by `slot(k)`: "0.97 ± 0.01 / 0.95 ± 0.02".
+template <class F>
+std::string fill_pattern(const RowAcc& a, F slot) {
+    std::string cell;
+    std::size_t k = 0, at = 0;
+    while (at < a.pattern.size()) {
+        const std::size_t ph = a.pattern.find('\x01', at);
+        cell += a.pattern.substr(at, ph == std::string::npos ? std::string::npos : ph - at);
+        if (ph == std::string::npos) break;
+        cell += slot(k++);
+        at = ph + 1;
+    }
+    return cell;
+}
+
+std::vector<double> numeric_leading(const RowAcc& a) {
     std::vector<double> numeric;
     for (double v : a.leading)
         if (!std::isnan(v)) numeric.push_back(v);
-    const Stats st = stats_of(numeric);
-    std::string cell;
-    if (a.pattern_agrees && !a.slots.empty() && numeric.size() == a.leading.size()) {
-        // Every number of the value as mean ± std, the text around them kept: "0.97 ± 0.01 / 0.95 ± 0.02".
-        std::size_t k = 0, at = 0;
-        while (at < a.pattern.size()) {
-            const std::size_t ph = a.pattern.find('\x01', at);
-            cell += a.pattern.substr(at, ph == std::string::npos ? std::string::npos : ph - at);
-            if (ph == std::string::npos) break;
-            const Stats ss = stats_of(a.slots[k]);
-            cell += ss.n > 0 && ss.min == ss.max ? a.first_tokens[k] : pm(ss);
-            ++k;
-            at = ph + 1;
-        }
-    } else if (st.n > 0) {
-        const std::string* rest = common_rest(a);
-        cell = pm(st) + (rest && rest->size() <= 3 ? *rest : std::string());
+    return numeric;
+}
+
+std::string setting_value_cell(const RowAcc& a) {
+    if (a.pattern_agrees && !a.slots.empty()) {
+        // Every seed wrote the same text around its numbers: each number as mean ± std, the text kept
+        // ("0.97 ± 0.01 / 0.95 ± 0.02", "L0 9.9e-08 ± 1e-08, L1 ...").
+        return fill_pattern(a, [&](std::size_t k) {
+                   const Stats ss = stats_of(a.slots[k]);
+                   return ss.n > 0 && ss.min == ss.max ? a.first_tokens[k] : pm(ss);
+               }) +
+               fmt::format(" (n={})", a.leading.size());
     }
-    cell += fmt::format(" (n={})", st.n);
+    const Stats st = stats_of(numeric_leading(a));
+    std::string cell;
+    if (st.n > 0) {
+        const std::string* rest = common_rest(a);
+        cell = pm(st) + (rest && rest->size() <= 3 ? *rest : std::string()) + fmt::format(" (n={})", st.n);
+    }
     if (!a.texts.empty()) {
         std::map<std::string, std::size_t> counts;
         for (const auto& t : a.texts) ++counts[t];
@@ -620,11 +635,13 @@ std::string setting_value_cell(const RowAcc& a) {
 }
 
 std::string range_cell(const RowAcc& a) {
-    std::vector<double> numeric;
-    for (double v : a.leading)
-        if (!std::isnan(v)) numeric.push_back(v);
-    const Stats st = stats_of(numeric);
-    return st.n ? fmt_num(st.min) + " – " + fmt_num(st.max) : "—";
+    const auto range = [](const Stats& st) {
+        return st.n == 0 ? std::string("nan") : st.min == st.max ? fmt_num(st.min) : fmt_num(st.min) + " – " + fmt_num(st.max);
+    };
+    if (a.pattern_agrees && !a.slots.empty())
+        return fill_pattern(a, [&](std::size_t k) { return range(stats_of(a.slots[k])); });
+    const Stats st = stats_of(numeric_leading(a));
+    return st.n ? range(st) : "—";
 }
 
 struct Page {
@@ -874,9 +891,9 @@ MergeResult write_sweep_report(const fs::path& dir) {
         for (const Setting* s : of) {
             std::string seeds_of;
             for (long x : s->seeds) seeds_of += (seeds_of.empty() ? "" : ", ") + (x < 0 ? std::string("preset") : std::to_string(x));
-            pg.both(fmt::format("<h3>{}</h3>\n<p>{} seeds: {}</p>\n", html_escape(s->label), s->tasks.size(),
-                                html_escape(seeds_of)),
-                    fmt::format("### {}\n\n{} seeds: {}\n\n", md(s->label), s->tasks.size(), md(seeds_of)));
+            const std::string n_seeds = fmt::format("{} {}", s->tasks.size(), s->tasks.size() == 1 ? "seed" : "seeds");
+            pg.both(fmt::format("<h3>{}</h3>\n<p>{}: {}</p>\n", html_escape(s->label), n_seeds, html_escape(seeds_of)),
+                    fmt::format("### {}\n\n{}: {}\n\n", md(s->label), n_seeds, md(seeds_of)));
             if (!s->rows.empty()) {
                 pg.both("<table><tr><th>Quantity</th><th>Ours: mean ± std (n)</th><th>Range</th><th>Paper</th></tr>\n",
                         "| Quantity | Ours: mean ± std (n) | Range | Paper |\n|---|---|---|---|\n");
@@ -915,8 +932,11 @@ MergeResult write_sweep_report(const fs::path& dir) {
         }
     }
 
-    pg.both("<h2>Tasks</h2>\n<table><tr><th>#</th><th>Task</th><th>Setting</th><th>Seed</th><th>Files</th></tr>\n",
-            "## Tasks\n\n| # | Task | Setting | Seed | Files |\n|---|---|---|---|---|\n");
+    if (res.merged == 0)
+        pg.both("<h2>Merged tasks</h2>\n<p>No task has finished yet.</p>\n", "## Merged tasks\n\nNo task has finished yet.\n\n");
+    else
+        pg.both("<h2>Merged tasks</h2>\n<table><tr><th>#</th><th>Task</th><th>Setting</th><th>Seed</th><th>Files</th></tr>\n",
+                "## Merged tasks\n\n| # | Task | Setting | Seed | Files |\n|---|---|---|---|---|\n");
     for (const Task& t : m.tasks) {
         if (!done[t.index]) continue;
         const std::string folder = task_run_folder(dir, m, t).filename().string();
@@ -930,7 +950,7 @@ MergeResult write_sweep_report(const fs::path& dir) {
                 fmt::format("| {} | {} | {} | {} | [run folder]({}) · [summary.json]({}) · [log]({}) |\n", t.index,
                             md(t.name), md(t.setting_label()), seed, run, sum, log));
     }
-    pg.both("</table>\n", "\n");
+    if (res.merged > 0) pg.both("</table>\n", "\n");
     if (!res.missing_tasks.empty()) {
         pg.both("<h2>Not merged</h2>\n<table><tr><th>#</th><th>Task</th><th>Setting</th><th>State</th><th>Log</th></tr>\n",
                 "## Not merged\n\n| # | Task | Setting | State | Log |\n|---|---|---|---|---|\n");

@@ -83,7 +83,7 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 }  // namespace
 
-int run_task(const fs::path& dir, std::size_t index, int slot, int slots) {
+int run_task(const fs::path& dir, std::size_t index, int slot, int slots, int threads_flag) {
     const Manifest m = load_manifest(dir);
     if (index >= m.tasks.size())
         throw UsageError(fmt::format("sweep task {}: expected an index in 0..{} ({} tasks in {})", index,
@@ -95,7 +95,8 @@ int run_task(const fs::path& dir, std::size_t index, int slot, int slots) {
     }
     // Threads: what Slurm allocated (one CPU unless --cpus-per-task), or this slot's share.
     int threads = 1;
-    if (const char* c = std::getenv("SLURM_CPUS_PER_TASK"); c && std::atoi(c) > 0) threads = std::atoi(c);
+    if (threads_flag > 0) threads = threads_flag;
+    else if (const char* c = std::getenv("SLURM_CPUS_PER_TASK"); c && std::atoi(c) > 0) threads = std::atoi(c);
     else if (!std::getenv("SLURM_JOB_ID") && slots > 0) {
         const std::vector<int> cpus = cpu_share(slot, slots);
         if (!cpus.empty()) {

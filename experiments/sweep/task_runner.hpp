@@ -21,8 +21,10 @@ std::vector<int> cpu_share(int slot, int slots);
 std::vector<std::string> task_command(const fs::path& dir, const Manifest& m, const Task& t, int threads);
 
 /// Runs task `index` of the sweep in `dir`; returns the figure's exit status (0 when the task was
-/// already complete). `slot`/`slots` (0 = none): pin to cpu_share(slot, slots).
-int run_task(const fs::path& dir, std::size_t index, int slot, int slots);
+/// already complete). Threads: `threads` when > 0; else Slurm's SLURM_CPUS_PER_TASK (1 under Slurm
+/// without it); else, with `slot`/`slots` (0 = none), pinned to cpu_share(slot, slots), one thread
+/// per CPU of the share.
+int run_task(const fs::path& dir, std::size_t index, int slot, int slots, int threads);
 
 /// The absolute path of this program (/proc/self/exe), which every engine runs.
 std::string self_executable();
