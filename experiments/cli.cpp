@@ -90,12 +90,9 @@ int cmd_reproduce(Flags f, const std::string& only, const sweep::EngineOptions& 
         r.flags = f;
         sweep::EngineOptions e = engine;
         if (given(f.o_threads)) e.threads = f.threads;
-        const int status = sweep::start_sweep(r, e, fs::path(f.out) / ("reproduce-" + f.preset));
-        if (engine.engine != "slurm") {
-            const std::size_t n = write_report(f.out, f.report_dir, "", f.data_dir);
-            std::printf("report of %zu runs in %s/index.html\n", n, f.report_dir.c_str());
-        }
-        return status;
+        r.main_report_runs = f.out;
+        r.main_report_dir = f.report_dir;
+        return sweep::start_sweep(r, e, fs::path(f.out) / ("reproduce-" + f.preset));
     }
     const auto t0 = std::chrono::steady_clock::now();
     const double cpu0 = process_cpu_seconds();

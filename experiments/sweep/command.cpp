@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "experiments/format.hpp"
+#include "experiments/report.hpp"
 #include "experiments/run_lock.hpp"
 #include "experiments/sweep/merge.hpp"
 #include "experiments/sweep/status.hpp"
@@ -29,6 +30,13 @@ void merge_report(const fs::path& dir) {
     const MergeResult r = write_sweep_report(dir);
     std::printf("report of %zu finished tasks (%zu not finished) in %s\n", r.merged, r.missing,
                 (dir / "report" / "index.html").string().c_str());
+    const Manifest m = load_manifest(dir);
+    if (m.request.contains("main_report")) {  // reproduce: its runs stand in the main report too
+        const json& mr = m.request.at("main_report");
+        const std::string runs = mr.value("runs", ""), out = mr.value("report_dir", "");
+        const std::size_t n = write_report(runs, out, "", m.data_dir);
+        std::printf("report of %zu runs under %s in %s/index.html\n", n, runs.c_str(), out.c_str());
+    }
 }
 
 int cmd_status(const fs::path& dir, bool ask_scheduler) {

@@ -180,6 +180,9 @@ Manifest plan(const Request& r) {
     const std::size_t per_point = r.seeds.empty() ? 1 : r.seeds.size();
 
     json request = {{"figures", json::array()}, {"shared", base}, {"dtype", dtype}, {"seeds", r.seeds}};
+    if (!r.main_report_runs.empty())
+        request["main_report"] = {{"runs", fs::absolute(r.main_report_runs).lexically_normal().string()},
+                                  {"report_dir", fs::absolute(r.main_report_dir).lexically_normal().string()}};
     request["grid"] = json::array();
     for (const GridAxis& a : r.grid) request["grid"].push_back({{"key", a.key}, {"values", a.values}});
 

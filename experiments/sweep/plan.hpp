@@ -26,6 +26,8 @@ struct Request {
     Flags flags;                    // the figure flags every task shares (preset, --epochs, --config, ...)
     std::vector<GridAxis> grid;     // "dataset" is an axis like any other
     std::vector<int> seeds;         // one task per seed; empty: each task keeps the preset's seeds
+    // reproduce: the main report (`gramtape report --runs R --report-dir D`) that each merge rebuilds.
+    std::string main_report_runs, main_report_dir;
 };
 
 /// The manifest of a request (no submissions yet); UsageError for any invalid setting of any task.

@@ -166,6 +166,12 @@ BOOST_AUTO_TEST_CASE(a_failing_task_is_reported_and_the_others_go_on) {
         BOOST_TEST(contains(st.output, "exit 1: gramtape: error: random_subset of 'mnist': expected at most 60000 samples"),
                    st.output);
         BOOST_TEST(contains(slurp(out / "report/index.html"), "t001-mnist-train_subset10000000"));
+        // Run again: only the failed task is attempted again (parallel: --resume-failed from its job log).
+        const auto again = run("sweep fig2 " + sweep_opts(out) + " --grid train_subset=100,10000000 --engine " + engine);
+        BOOST_TEST(again.status == 1, again.output);
+        BOOST_TEST(Attempt::read(out / "tasks/t000-mnist-train_subset100/attempt.json").number == 1);
+        BOOST_TEST(Attempt::read(out / "tasks/t001-mnist-train_subset10000000/attempt.json").number == 2);
+        if (engine == "parallel") BOOST_TEST(contains(slurp(out / "parallel.joblog"), "sweep task"));
     }
 }
 
