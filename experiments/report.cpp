@@ -55,6 +55,14 @@ std::string rel(const fs::path& target, const fs::path& base) {
     return ec ? fs::absolute(target).string() : r.generic_string();
 }
 
+/// The page anchor of a run: its folder's path under the runs root, '/' as '~' ("fig2-quick-mnist",
+/// "reproduce-paper~tasks~t001-fig2-mnist~fig2-paper-mnist"), unique as the folders are.
+std::string run_anchor(const fs::path& folder, const fs::path& runs) {
+    std::string a = rel(folder, runs);
+    std::replace(a.begin(), a.end(), '/', '~');
+    return a;
+}
+
 std::string claims_tally(const Summary& s) {
     const auto pass = std::count_if(s.claims.begin(), s.claims.end(), [](const ClaimCheck& c) { return c.pass; });
     return fmt::format("{}/{}", pass, s.claims.size());
@@ -140,7 +148,7 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
              "|---|---|---|---|---|---|\n";
         for (const auto& r : found) {
             const auto& s = r.summary;
-            const std::string anchor = r.folder.filename().string();
+            const std::string anchor = run_anchor(r.folder, runs);
             h += fmt::format("<tr><td><a href=\"#{}\">{} — {}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td>"
                              "<td><code>{}</code></td></tr>\n",
                              html(anchor), html(s.figure), html(s.title), html(s.dataset.empty() ? "synthetic" : s.dataset),
@@ -179,7 +187,7 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
 
     for (const auto& r : found) {
         const auto& s = r.summary;
-        const std::string anchor = r.folder.filename().string();
+        const std::string anchor = run_anchor(r.folder, runs);
         const std::string ds = s.dataset.empty() ? "" : " (" + s.dataset + ")";
         h += fmt::format("<h2 id=\"{}\">{} — {}{}</h2>\n", html(anchor), html(s.figure), html(s.title), html(ds));
         m += fmt::format("<a id=\"{}\"></a>\n## {} — {}{}\n\n", anchor, s.figure, s.title, ds);

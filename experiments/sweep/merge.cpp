@@ -561,7 +561,7 @@ void draw_panel(const fs::path& folder, const std::string& name, Panel& p, const
     const std::string datname = name + ".dat";
     const bool keyed = labels.size() <= kMaxKeyedCurves;
     std::string body = "set termoption noenhanced\n";
-    body += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset grid\n", gp_text(p.figure + ": " + p.title + " (mean over seeds, band ± 1 std)"),
+    body += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset grid\nset format y '%.3g'\n", gp_text(p.figure + ": " + p.title + " (mean over seeds, band ± 1 std)"),
                         gp_text(p.by_epoch ? "epoch" : "step"), gp_text(p.metric));
     body += keyed ? "set key outside right top\n" : "unset key\n";
     std::string items;
