@@ -115,6 +115,8 @@ std::vector<TaskStatus> task_states(const fs::path& dir, const Manifest& m, bool
     std::string note;
     const auto queue = ask_scheduler ? slurm_queue(m, &note) : std::map<std::string, std::string>{};
     const std::string host = this_host();
+    // squeue answered: a task it no longer lists is not running anywhere.
+    const bool slurm_asked = ask_scheduler && note.empty();
     std::vector<TaskStatus> out;
     for (const Task& t : m.tasks) {
         TaskStatus s;
@@ -127,7 +129,8 @@ std::vector<TaskStatus> task_states(const fs::path& dir, const Manifest& m, bool
             const std::string st = q->second.substr(0, q->second.find('|'));
             s.state = st == "RUNNING" || st == "COMPLETING" ? State::running : State::pending;
             s.detail = "slurm " + key + " " + q->second;
-        } else if (a.exists && a.ended.empty() && (a.host != host || alive(a.pid))) {
+        } else if (a.exists && a.ended.empty() &&
+                   (a.host == host ? alive(a.pid) : !(slurm_asked && !a.job.empty()))) {  // elsewhere: Slurm's word
             s.state = State::running;
             s.detail = fmt::format("pid {} on {} since {}", a.pid, a.host, a.started);
         } else if (a.exists && a.ended.empty()) {
