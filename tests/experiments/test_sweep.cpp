@@ -6,6 +6,9 @@
 #include <fstream>
 #include <thread>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "experiments/sweep/engines.hpp"
@@ -105,6 +108,52 @@ BOOST_AUTO_TEST_CASE(plan_crosses_grid_and_seeds_and_checks_every_setting) {
     BOOST_TEST(contains(usage_error([] { plan(fig2_request({"lr=0.1", "lr=0.2"})); }), "given twice"));
     BOOST_TEST(contains(usage_error([] { plan(fig2_request({"dataset=cifar10"})); }), "dataset"));
     BOOST_TEST(contains(usage_error([] { plan(fig2_request({"dataset=imagenet"})); }), "not a dataset of fig2"));
+}
+
+BOOST_AUTO_TEST_CASE(status_reads_attempts_and_run_folders) {
+    TempDir t;
+    Manifest m = plan(fig2_request({"lr=0.01,0.02,0.03,0.04,0.05"}));
+    save_manifest(t.path, m);
+    auto attempt = [&](std::size_t i, const std::string& ended, int exit, long pid, const std::string& error) {
+        Attempt a;
+        a.number = 1;
+        a.started = "2026-12-01T00:00:00Z";
+        a.ended = ended;
+        a.exit = exit;
+        a.pid = pid;
+        a.error = error;
+        char host[256] = {};
+        gethostname(host, sizeof host - 1);
+        a.host = host;
+        fs::create_directories(task_root(t.path, m.tasks[i]));
+        write_json_atomic(attempt_path(t.path, m.tasks[i]), a.to_json());
+    };
+    // 0: a finished run folder; 1: alive (this process); 2: dead without an end (pid 1 never is ours:
+    // use a child that has exited); 3: ended with exit 1; 4: never attempted.
+    const fs::path run0 = task_run_folder(t.path, m, m.tasks[0]);
+    fs::create_directories(run0);
+    write_json_atomic(run0 / "progress.json", json{{"complete", true}});
+    write_json_atomic(run0 / "summary.json", json::object());
+    attempt(1, "", -1, long(getpid()), "");
+    const pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, nullptr, 0);
+    attempt(2, "", -1, long(child), "");
+    attempt(3, "2026-12-01T00:01:00Z", 1, 4242, "gramtape: error: out of cheese");
+    const auto st = task_states(t.path, m, false);
+    BOOST_TEST_REQUIRE(st.size() == 5u);
+    BOOST_TEST(std::string(state_name(st[0].state)) == "done");
+    BOOST_TEST(std::string(state_name(st[1].state)) == "running");
+    BOOST_TEST(std::string(state_name(st[2].state)) == "failed");
+    BOOST_TEST(contains(st[2].detail, "stopped without an exit status"), st[2].detail);
+    BOOST_TEST(std::string(state_name(st[3].state)) == "failed");
+    BOOST_TEST(st[3].detail == "exit 1: gramtape: error: out of cheese");
+    BOOST_TEST(std::string(state_name(st[4].state)) == "pending");
+    // A damaged attempt record is an error naming the file, not a guess.
+    fs::create_directories(task_root(t.path, m.tasks[4]));
+    std::ofstream(attempt_path(t.path, m.tasks[4])) << "{\"number\": \"x\"}";
+    BOOST_CHECK_EXCEPTION(task_states(t.path, m, false), IoError,
+                          [&](const IoError& e) { return contains(e.what(), "attempt.json"); });
 }
 
 BOOST_AUTO_TEST_CASE(local_sweep_runs_resumes_and_refuses_another_sweep) {
