@@ -161,6 +161,13 @@ int sweep_main(int argc, char** argv) {
         return 2;
     }
     const std::string what = argv[2];
+    if (what == "--help" || what == "-h") {
+        std::printf("%s\n\nFIGURE --help lists a figure's flags. Engines: local (worker processes here, each pinned to its "
+                    "share of the CPUs), parallel (GNU parallel with a job log), slurm (one sbatch array and an afterany "
+                    "report job). See docs/cluster.md.\n",
+                    usage.c_str());
+        return 0;
+    }
     CLI::App app{"gramtape sweep: a grid of runs of one figure, handed to an engine (local processes, GNU parallel or "
                  "Slurm), resumable, merged into one report"};
     app.name("gramtape sweep " + what);
