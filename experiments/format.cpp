@@ -24,4 +24,19 @@ std::string fmt_num(double v, int digits) {
     return fmt::format("{:.{}g}", v, digits);
 }
 
+std::string html_escape(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        switch (c) {
+            case '&': o += "&amp;"; break;
+            case '<': o += "&lt;"; break;
+            case '>': o += "&gt;"; break;
+            case '"': o += "&quot;"; break;
+            case '\'': o += "&#39;"; break;
+            default: o += c;
+        }
+    }
+    return o;
+}
+
 }  // namespace gt::experiments

@@ -1,4 +1,4 @@
-// Text formatting shared by the figure drivers and the report: times and table numbers.
+// Text formatting shared by the figure drivers and the reports: times, table numbers, HTML text.
 #pragma once
 
 #include <string>
@@ -10,5 +10,8 @@ std::string utc_now();
 
 /// Formats a number for tables: fixed with `digits` significant figures ("0.9821", "1.743e+09").
 std::string fmt_num(double v, int digits = 4);
+
+/// Escapes & < > " ' for HTML text and attribute values (single- or double-quoted).
+std::string html_escape(const std::string& s);
 
 }  // namespace gt::experiments

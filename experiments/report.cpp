@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "experiments/datasets_glue.hpp"
+#include "experiments/format.hpp"
 #include "experiments/sweep/status.hpp"
 #include "platform/files.hpp"
 
@@ -23,20 +24,6 @@ int preset_rank(const std::string& p) {
     const auto& ps = presets();
     const auto it = std::find(ps.begin(), ps.end(), p);
     return static_cast<int>(it - ps.begin());
-}
-
-std::string html(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-            case '&': o += "&amp;"; break;
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '"': o += "&quot;"; break;
-            default: o += c;
-        }
-    }
-    return o;
 }
 
 std::string md_cell(const std::string& s) {
@@ -139,7 +126,7 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
 
     if (found.empty()) {
         h += fmt::format("<p>No finished runs under <code>{}</code>. Run <code>gramtape reproduce</code> first.</p>\n",
-                         html(runs.string()));
+                         html_escape(runs.string()));
         m += fmt::format("No finished runs under `{}`. Run `gramtape reproduce` first.\n", runs.string());
     } else {
         h += "<h2>Overview</h2>\n<table><tr><th>Figure</th><th>Dataset</th><th>Preset</th><th>Claims passed</th>"
@@ -151,8 +138,8 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
             const std::string anchor = run_anchor(r.folder, runs);
             h += fmt::format("<tr><td><a href=\"#{}\">{} — {}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td>"
                              "<td><code>{}</code></td></tr>\n",
-                             html(anchor), html(s.figure), html(s.title), html(s.dataset.empty() ? "synthetic" : s.dataset),
-                             html(s.preset), claims_tally(s), s.seconds, html(rel(r.folder, out)));
+                             html_escape(anchor), html_escape(s.figure), html_escape(s.title), html_escape(s.dataset.empty() ? "synthetic" : s.dataset),
+                             html_escape(s.preset), claims_tally(s), s.seconds, html_escape(rel(r.folder, out)));
             m += fmt::format("| [{} — {}](#{}) | {} | {} | {} | {:.0f} | `{}` |\n", s.figure, md_cell(s.title), anchor,
                              s.dataset.empty() ? "synthetic" : s.dataset, s.preset, claims_tally(s), s.seconds,
                              rel(r.folder, out));
@@ -176,8 +163,8 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
             const std::string figs = sm.request.value("figures", json::array()).dump();
             const std::string link = rel(dir / "report" / "index.html", out);
             h += fmt::format("<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}</td></tr>\n",
-                             html(link), html(dir.filename().string()), html(figs), html(sm.preset), done, sm.tasks.size(),
-                             html(grid));
+                             html_escape(link), html_escape(dir.filename().string()), html_escape(figs), html_escape(sm.preset), done, sm.tasks.size(),
+                             html_escape(grid));
             m += fmt::format("| [{}]({}) | {} | {} | {}/{} | {} |\n", md_cell(dir.filename().string()), link, md_cell(figs),
                              sm.preset, done, sm.tasks.size(), md_cell(grid));
         }
@@ -189,14 +176,14 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
         const auto& s = r.summary;
         const std::string anchor = run_anchor(r.folder, runs);
         const std::string ds = s.dataset.empty() ? "" : " (" + s.dataset + ")";
-        h += fmt::format("<h2 id=\"{}\">{} — {}{}</h2>\n", html(anchor), html(s.figure), html(s.title), html(ds));
+        h += fmt::format("<h2 id=\"{}\">{} — {}{}</h2>\n", html_escape(anchor), html_escape(s.figure), html_escape(s.title), html_escape(ds));
         m += fmt::format("<a id=\"{}\"></a>\n## {} — {}{}\n\n", anchor, s.figure, s.title, ds);
         h += fmt::format("<p><b>Command:</b> <code>{}</code><br><b>Run folder:</b> <code>{}</code> "
                          "(config.json, meta.json, metrics.csv, .npy arrays, the .gp script)<br><b>Time:</b> {:.0f} s wall, {:.0f} s CPU</p>\n",
-                         html(s.command), html(rel(r.folder, out)), s.seconds, s.cpu_seconds);
+                         html_escape(s.command), html_escape(rel(r.folder, out)), s.seconds, s.cpu_seconds);
         m += fmt::format("**Command:** `{}`  \n**Run folder:** `{}`  \n**Time:** {:.0f} s wall, {:.0f} s CPU\n\n", s.command,
                          rel(r.folder, out), s.seconds, s.cpu_seconds);
-        h += fmt::format("<p><b>Setup:</b> {}</p>\n", html(s.setup));
+        h += fmt::format("<p><b>Setup:</b> {}</p>\n", html_escape(s.setup));
         m += fmt::format("**Setup:** {}\n\n", s.setup);
         for (const auto& img : s.images) {
             // A plot gnuplot could not draw (or whose PNG is gone) is named with its reason, not a broken image.
@@ -207,21 +194,21 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
             if (!failed.empty()) {
                 const std::string gp = img.substr(0, img.rfind('.')) + ".gp";
                 h += fmt::format("<p class=\"fail\">Plot {} failed: {} (the run's data are complete; run <code>gnuplot {}</code> "
-                                 "in the run folder to draw it)</p>\n", html(img), html(failed), html(gp));
+                                 "in the run folder to draw it)</p>\n", html_escape(img), html_escape(failed), html_escape(gp));
                 m += fmt::format("**Plot {} failed:** {} (the run's data are complete; run `gnuplot {}` in the run folder "
                                  "to draw it)\n\n", img, failed, gp);
                 continue;
             }
             const std::string link = rel(r.folder / img, out);
-            h += fmt::format("<p><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"></a></p>\n", html(link), html(img));
+            h += fmt::format("<p><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"></a></p>\n", html_escape(link), html_escape(img));
             m += fmt::format("![{}]({})\n\n", img, link);
         }
         if (!s.rows.empty()) {
             h += "<table><tr><th>Quantity</th><th>Ours</th><th>Paper</th><th>Paper's number from</th></tr>\n";
             m += "| Quantity | Ours | Paper | Paper's number from |\n|---|---|---|---|\n";
             for (const auto& row : s.rows) {
-                h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html(row.quantity),
-                                 html(row.ours), html(row.paper), html(row.source));
+                h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(row.quantity),
+                                 html_escape(row.ours), html_escape(row.paper), html_escape(row.source));
                 m += fmt::format("| {} | {} | {} | {} |\n", md_cell(row.quantity), md_cell(row.ours),
                                  md_cell(row.paper), md_cell(row.source));
             }
@@ -233,7 +220,7 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
             m += "**Claim checks**\n\n";
             for (const auto& c : s.claims) {
                 h += fmt::format("<li><span class=\"{}\">{}</span> {} — {}</li>\n", c.pass ? "pass" : "fail",
-                                 c.pass ? "PASS" : "FAIL", html(c.claim), html(c.detail));
+                                 c.pass ? "PASS" : "FAIL", html_escape(c.claim), html_escape(c.detail));
                 m += fmt::format("- **{}** {} — {}\n", c.pass ? "PASS" : "FAIL", c.claim, c.detail);
             }
             h += "</ul>\n";
@@ -243,7 +230,7 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
             h += "<p><b>Differences from the paper's setup</b></p><ul>\n";
             m += "**Differences from the paper's setup**\n\n";
             for (const auto& d : s.differences) {
-                h += "<li>" + html(d) + "</li>\n";
+                h += "<li>" + html_escape(d) + "</li>\n";
                 m += "- " + d + "\n";
             }
             h += "</ul>\n";
@@ -260,8 +247,8 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
         if (missing.empty()) continue;
         std::string list;
         for (const auto& d : missing) list += (list.empty() ? "" : ", ") + d;
-        hn += fmt::format("<li>{} ({}): {} — files not under <code>{}</code>{}</li>\n", html(i.id), html(i.title), html(list),
-                          html(data_dir), list.find("svhn") != std::string::npos ? " (SVHN also has no loader yet)" : "");
+        hn += fmt::format("<li>{} ({}): {} — files not under <code>{}</code>{}</li>\n", html_escape(i.id), html_escape(i.title), html_escape(list),
+                          html_escape(data_dir), list.find("svhn") != std::string::npos ? " (SVHN also has no loader yet)" : "");
         mn += fmt::format("- {} ({}): {} — files not under `{}`{}\n", i.id, i.title, list, data_dir,
                           list.find("svhn") != std::string::npos ? " (SVHN also has no loader yet)" : "");
     }
@@ -274,7 +261,7 @@ std::size_t write_report(const fs::path& runs, const fs::path& out, const std::s
     h += "<h2>Not reproduced here</h2>\n<ul>\n" + hn;
     m += "## Not reproduced here\n\n" + mn;
     if (!absent.empty()) {
-        h += "<li>Paper figures without a driver yet: " + html(absent) + " (Fig. 3 is a schematic).</li>\n";
+        h += "<li>Paper figures without a driver yet: " + html_escape(absent) + " (Fig. 3 is a schematic).</li>\n";
         m += "- Paper figures without a driver yet: " + absent + " (Fig. 3 is a schematic).\n";
     }
     h += "</ul>\n";

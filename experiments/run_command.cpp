@@ -441,7 +441,7 @@ void add_run_flags(CLI::App* app, Flags& f, const Figure* fig) {
         ->check(CLI::IsMember(presets()))
         ->capture_default_str();
     f.o_threads = app->add_option("--threads", f.threads,
-                                  "threads: OpenBLAS's and the direct convolution's batch split (default: the CPUs this "
+                                  "threads: gramtape's own pool (GEMM blocks, the convolution's batch split; OpenBLAS itself runs on one thread) (default: the CPUs this "
                                   "process may use, " + default_threads().source + ")")
                       ->check(CLI::Range(1, 256))
                       ->capture_default_str();

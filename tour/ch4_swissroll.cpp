@@ -2,6 +2,7 @@
 // full-batch gradient descent, each input is moved along its own gradient, x̃ ← x̃ − γ∇_x L, without
 // feeding back. The spiral unrolls into a line ordered by the target t: the Target Linearity of the
 // 2-D virtual inputs w.r.t. t rises.
+// Usage: ch4_swissroll [gamma] [--check]    (gamma, the virtual step size, 700 by default)
 #include <xtensor/xsort.hpp>
 
 #include "analysis/analysis.hpp"
@@ -23,12 +24,14 @@ int main(int argc, char** argv) {
     gt::Rng rng(0);
     gt::nn::DNN<double> net(2, 32, 1, 2, true, gt::nn::Activation::GELU, rng);  // 2 → 32 → 32 → 1
     gt::nn::SGD<double> sgd(net.parameters(), {0.05});
-    const double gamma = 700;  // the paper's display scale for the virtual step
+    // γ of the virtual step; the paper's notebook uses 700. It is not only a display scale: x̃ − x grows
+    // with γ while x does not, so γ sets how far the points move relative to the spiral, and TL with it.
+    const double gamma = tour::number_arg(argc, argv, 0, 700, 1e-6, 1e9, "gamma");
     gt::analysis::VirtualTrajectory<double> virt(data.x);
 
     const int steps = 100, every = 10;
     std::string table, frames;
-    fmt::print("{:>5} {:>9} {:>22}\n", "step", "loss", "TL(virtual x, t)");
+    fmt::print("γ = {}\n{:>5} {:>9} {:>22}\n", gamma, "step", "loss", "TL(virtual x, t)");
     double tl_first = 0, tl = 0;
     gt::Tape<double> tape;
     gt::Var<double> x;  // the inputs as a leaf of this step's tape, so that ∇_x L can be read
@@ -60,7 +63,8 @@ int main(int argc, char** argv) {
     tour::plot("ch4_swissroll", table + "\n\n" + frames,
                "set title 'Target Linearity of the virtual inputs'\nset xlabel 'step'\n"
                "plot datafile index 0 with linespoints notitle\n",
-               "set multiplot layout 1,2\nset palette rgb 33,13,10\nunset colorbox\n"
+               "set multiplot layout 1,3\nset title 'Target Linearity of the virtual inputs'\nset xlabel 'step'\n"
+               "plot datafile index 0 with linespoints notitle\nunset xlabel\nset palette rgb 33,13,10\nunset colorbox\n"
                "set title 'inputs x (step 0), colour = t'\nplot datafile index 1 using 1:2:3 with points pt 7 ps 0.4 lc palette notitle\n"
                "set title 'virtual inputs after training'\nplot datafile index 2 using 1:2:3 with points pt 7 ps 0.4 lc palette notitle\n");
     return tour::verdict(check, tl > tl_first + 0.05,

@@ -47,6 +47,22 @@ inline std::string positional(int argc, char** argv, const char* fallback) {
     return fallback;
 }
 
+/// The k-th argument (from 0) that is not a flag, read as a number in [lo, hi]; `fallback` when there
+/// are fewer. A malformed or out-of-range value is a usage error: the message says what was expected.
+inline double number_arg(int argc, char** argv, int k, double fallback, double lo, double hi, const char* what) {
+    for (int i = 1; i < argc; ++i) {
+        if (argv[i][0] == '-' || k-- > 0) continue;
+        char* end = nullptr;
+        const double v = std::strtod(argv[i], &end);
+        if (end == argv[i] || *end != '\0' || !(v >= lo && v <= hi)) {
+            fmt::print(stderr, "{}: {} '{}': expected a number in [{}, {}]\n", argv[0], what, argv[i], lo, hi);
+            std::exit(2);
+        }
+        return v;
+    }
+    return fallback;
+}
+
 /// Prints whether the chapter's claim holds. The exit code is non-zero only under --check.
 inline int verdict(bool check, bool ok, const std::string& claim) {
     fmt::print("\n{} {}\n", ok ? "HOLDS:" : "DOES NOT HOLD:", claim);

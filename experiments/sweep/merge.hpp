@@ -44,8 +44,6 @@ std::string csv_field(const std::string& s);
 /// The number `text` starts with ("97.5%" -> 97.5, "-1e-3 s" -> -0.001; U+2212 counts as a minus);
 /// false when it does not start with one. `rest` receives what follows it.
 bool leading_number(const std::string& text, double& value, std::string* rest = nullptr);
-/// Escapes & < > " ' for HTML text and attribute values.
-std::string html_escape(const std::string& s);
 
 /// The metrics the report plots for a figure, most important first (at most 6 panels are drawn; a
 /// listed metric absent from the data is skipped). Unknown figures get an empty list: the report

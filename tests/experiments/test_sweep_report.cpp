@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "experiments/figure.hpp"
+#include "experiments/format.hpp"
 #include "experiments/sweep/merge.hpp"
 #include "helpers.hpp"
 #include "platform/files.hpp"
