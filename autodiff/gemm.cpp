@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
+
+#include "autodiff/parallel.hpp"
 
 namespace gt {
 
@@ -52,13 +55,76 @@ struct Cblas<double> {
 };
 }  // namespace
 
+// Threads. OpenBLAS always runs single-threaded; gramtape's thread count splits each large product into
+// contiguous blocks of C, one single-threaded BLAS call per block, on the pool of autodiff/parallel.hpp.
+// Why: OpenBLAS's own threads (pthread build, 0.3.21) wait for each other by spinning on sched_yield, so
+// beside busy processes every hand-off costs a scheduler time slice: the mlp epoch at 2 threads ran 7–28×
+// slower than at 1 thread beside other busy processes, and its OpenMP build with OMP_WAIT_POLICY=passive still
+// 4–8× slower (docs/performance.md, "Sharing the machine"). The pool's threads sleep on a condition variable.
+// The blocks depend only on the shape and the thread count, so results are reproducible for a given count
+// (and at 1 thread every call is the one BLAS call it was before).
+namespace {
+int& threads_ref() {
+    static int n = [] {
+        const int t = openblas_get_num_threads();  // OpenBLAS's default (OPENBLAS_NUM_THREADS or the cores)
+        openblas_set_num_threads(1);
+        return t < 1 ? 1 : t;
+    }();
+    return n;
+}
+
+// Products below this many multiply-adds (≈ 5 µs of work at 100 GFLOP/s) run as one call: not worth a
+// hand-off between threads.
+constexpr double kSplitMinMacs = 1 << 18;
+constexpr std::size_t kSplitAlign = 16;  // block edges on multiples of 16 rows/columns (whole vector tiles)
+
+// The number of blocks for an m×n×k product split along a dimension of `len`.
+std::size_t split_parts(double macs, std::size_t len) {
+    const std::size_t t = std::size_t(threads_ref());
+    if (t <= 1 || macs < kSplitMinMacs) return 1;
+    return std::max<std::size_t>(1, std::min(t, len / kSplitAlign));
+}
+
+// Edge p of `parts` near-equal blocks of [0, len), on multiples of kSplitAlign.
+std::size_t split_edge(std::size_t len, std::size_t parts, std::size_t p) {
+    if (p >= parts) return len;
+    return std::min(len, (len * p / parts) / kSplitAlign * kSplitAlign);
+}
+
+template <class T>
+void gemm_one(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda,
+              const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+    Cblas<T>::gemm(ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
+                   (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+}
+
+// C = α·op(A)·op(B) + β·C split into blocks of rows (m ≥ n: each block packs its rows of op(A) and all of
+// op(B)) or of columns (otherwise), so the operand packed twice is the smaller one.
+template <class T>
+void gemm_split(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+    const bool rows = m >= n;
+    const std::size_t len = rows ? m : n;
+    const std::size_t parts = split_parts(double(m) * double(n) * double(k), len);
+    if (parts <= 1) return gemm_one<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    parallel_parts(parts, [&](std::size_t p) {
+        const std::size_t i0 = split_edge(len, parts, p), i1 = split_edge(len, parts, p + 1);
+        if (i1 <= i0) return;
+        if (rows)  // rows i0.. of op(A): row i0 of A, or column i0 of A when transposed
+            gemm_one<T>(ta, tb, i1 - i0, n, k, alpha, ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta, c + i0 * ldc,
+                        ldc);
+        else  // columns i0.. of op(B): column i0 of B, or row i0 when transposed
+            gemm_one<T>(ta, tb, m, i1 - i0, k, alpha, a, lda, tb ? b + i0 * ldb : b + i0, ldb, beta, c + i0, ldc);
+    });
+}
+}  // namespace
+
 template <class T>
 void gemm_raw(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda,
               const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
     if (m == 0 || n == 0) return;
     Accounted acc(2.0 * double(m) * double(n) * double(k));
-    Cblas<T>::gemm(ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
-                   (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+    gemm_split<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 namespace {
@@ -118,17 +184,51 @@ double syrk_block_flops(std::size_t n, std::size_t k) {
 
 void set_syrk_path(SyrkPath path) { g_syrk_path = path; }
 
+namespace {
+// The upper triangle of C's rows/columns [j0, j1) of an n×n syrk: the diagonal block by syrk (or 32×32 GEMM
+// blocks), the rectangle above it (rows 0..j0) by one GEMM.
+template <class T>
+void syrk_columns(bool ta, std::size_t j0, std::size_t j1, std::size_t k, T alpha, const T* a, std::size_t lda,
+                  T beta, T* c, std::size_t ldc) {
+    const std::size_t w = j1 - j0;
+    const T* aj = ta ? a + j0 : a + j0 * lda;  // op(A)'s rows j0..: columns of A when transposed
+    if (j0 > 0) gemm_one<T>(ta, !ta, j0, w, k, alpha, a, lda, aj, lda, beta, c + j0, ldc);
+    if (syrk_by_blocks(w, k))
+        syrk_blocks<T>(ta, w, k, alpha, aj, lda, beta, c + j0 * ldc + j0, ldc);
+    else
+        Cblas<T>::syrk(CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)w, (blasint)k, alpha, aj, (blasint)lda,
+                       beta, c + j0 * ldc + j0, (blasint)ldc);
+}
+
+double syrk_columns_flops(std::size_t j0, std::size_t j1, std::size_t k) {
+    const std::size_t w = j1 - j0;
+    return 2.0 * double(j0) * double(w) * double(k) +
+           (syrk_by_blocks(w, k) ? syrk_block_flops(w, k) : double(w) * double(w + 1) * double(k));
+}
+
+// Column edge p of `parts` blocks of an n×n upper triangle with near-equal areas (column j holds j + 1
+// entries, so the area up to column j grows as j²), on multiples of the 32-wide GEMM blocks.
+std::size_t syrk_edge(std::size_t n, std::size_t parts, std::size_t p) {
+    if (p >= parts) return n;
+    return std::min(n, std::size_t(double(n) * std::sqrt(double(p) / double(parts))) / kSyrkBlock * kSyrkBlock);
+}
+}  // namespace
+
 template <class T>
 void syrk_raw(bool ta, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda, T beta, T* c,
               std::size_t ldc) {
     if (n == 0) return;
-    if (syrk_by_blocks(n, k)) {
-        Accounted acc(syrk_block_flops(n, k));
-        syrk_blocks<T>(ta, n, k, alpha, a, lda, beta, c, ldc);
-    } else {  // the mirroring below is not BLAS work
-        Accounted acc(double(n) * double(n + 1) * double(k));
-        Cblas<T>::syrk(CblasUpper, ta ? CblasTrans : CblasNoTrans, (blasint)n, (blasint)k, alpha, a, (blasint)lda,
-                       beta, c, (blasint)ldc);
+    const std::size_t parts = split_parts(double(n) * double(n + 1) * double(k) / 2, n / 2);
+    double flops = 0.0;  // as executed: each block's own syrk or GEMM count (the mirroring is not BLAS work)
+    for (std::size_t p = 0; p < parts; ++p) flops += syrk_columns_flops(syrk_edge(n, parts, p), syrk_edge(n, parts, p + 1), k);
+    Accounted acc(flops);
+    if (parts <= 1) {
+        syrk_columns<T>(ta, 0, n, k, alpha, a, lda, beta, c, ldc);
+    } else {
+        parallel_parts(parts, [&](std::size_t p) {
+            const std::size_t j0 = syrk_edge(n, parts, p), j1 = syrk_edge(n, parts, p + 1);
+            if (j1 > j0) syrk_columns<T>(ta, j0, j1, k, alpha, a, lda, beta, c, ldc);
+        });
     }
     mirror_upper(n, c, ldc);
 }
@@ -168,8 +268,8 @@ Tensor<T> matmul_plain(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb,
 
 std::string blas_kernel_name() { return openblas_get_corename(); }
 
-void set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
-int num_threads() { return openblas_get_num_threads(); }
+void set_num_threads(int n) { threads_ref() = n < 1 ? 1 : n; }
+int num_threads() { return threads_ref(); }
 
 #define GT_INSTANTIATE(T)                                                                                   \
     template void gemm_raw(bool, bool, std::size_t, std::size_t, std::size_t, T, const T*, std::size_t, const T*, \

@@ -50,7 +50,9 @@ void set_gemm_accounting(bool on);
 GemmStats gemm_stats();
 void reset_gemm_stats();
 
-/// Sets the thread count: OpenBLAS's, which the direct convolution's batch split (autodiff/parallel.hpp) also uses.
+/// Sets gramtape's thread count. OpenBLAS itself always runs on one thread; large products are split into
+/// blocks of C over this many threads of the pool in autodiff/parallel.hpp, which the direct convolution's
+/// batch split also uses (gemm.cpp says why). Results depend only on the count.
 void set_num_threads(int n);
 int num_threads();
 

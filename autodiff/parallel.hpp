@@ -1,9 +1,9 @@
 #pragma once
 // Splitting a loop over independent items (the images of a batch) across gramtape's threads.
 //
-// gramtape's thread count is OpenBLAS's (gt::set_num_threads). Kernels that are not BLAS calls and
-// whose items are independent (the direct convolution's images) use the same count through
-// parallel_parts: part 0 runs on the calling thread, the others on helper threads that persist across
+// gramtape's thread count is gt::set_num_threads's. The GEMM wrapper splits large products into blocks
+// of C (OpenBLAS runs single-threaded, autodiff/gemm.cpp), and kernels whose items are independent (the
+// direct convolution's images) split them, both through parallel_parts: part 0 runs on the calling thread, the others on helper threads that persist across
 // calls and sleep on a condition variable between them. One call at a time (calls from several
 // threads at once are serialised). The split is fixed by the count, so results are deterministic for
 // a given thread count.

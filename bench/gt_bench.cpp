@@ -520,7 +520,7 @@ int main(int argc, char** argv) {
     CLI::App app{"gt_bench: time one gramtape workload, print JSON"};
     app.add_option("--workload", c.workload, "mlp | mlp-whiten | mlp4 | cnn | vae | metrics | vcs | transformer | peak")
         ->check(CLI::IsMember({"mlp", "mlp-whiten", "mlp4", "cnn", "vae", "metrics", "vcs", "transformer", "peak"}));
-    app.add_option("--threads", c.threads, "threads: OpenBLAS's and the direct convolution's batch split")->check(CLI::Range(1, 256));
+    app.add_option("--threads", c.threads, "threads: the GEMM wrapper's block split and the direct convolution's batch split")->check(CLI::Range(1, 256));
     app.add_option("--dtype", c.dtype, "float32 | float64")->check(CLI::IsMember({"float32", "float64"}));
     app.add_flag("--smoke", c.smoke, "a few batches only (keeps the benchmark working in the test suite)");
     app.add_option("--smoke-batches", c.smoke_batches, "batches per workload in smoke mode");
